@@ -1,0 +1,13 @@
+"""gunicorn settings; each can be overridden with GUNICORN_* env vars or the command line."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+accesslog = "-"
+# Never log query strings' secrets: the access log shows the request line only, and
+# tokens travel in the Authorization header, which is not logged.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

@@ -1,0 +1,1 @@
+"""Users, organizations, memberships, API tokens, auth decorators, supplier verification."""

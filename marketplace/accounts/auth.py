@@ -1,0 +1,125 @@
+"""Bearer-token authentication and the permission decorators every route uses.
+
+`login_required`, `org_kind_required(kind)` and `operator_required` put the caller's
+`Principal` in `flask.g.principal` and document the bearer scheme (and 401/403) in OpenAPI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from marketplace.accounts.models import Membership, Organization, User
+from marketplace.accounts.services import authenticate_token
+from marketplace.common.errors import Forbidden, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BEARER_SCHEME = "bearerAuth"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    membership: Membership | None
+
+    @property
+    def organization(self) -> Organization | None:
+        return self.membership.organization if self.membership else None
+
+    @property
+    def org_id(self) -> str | None:
+        return self.membership.organization_id if self.membership else None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.user.is_operator
+
+    @property
+    def is_owner(self) -> bool:
+        return self.membership is not None and self.membership.role == "owner"
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_principal() -> Principal:
+    """The authenticated caller; only valid inside a route guarded by `login_required`."""
+    return g.principal  # type: ignore[no-any-return]
+
+
+def optional_principal() -> Principal | None:
+    """The caller if a valid token was sent, else None (for routes open to everyone)."""
+    if "principal" not in g:
+        token = _bearer_token()
+        user = authenticate_token(token) if token else None
+        g.principal = Principal(user, user.membership) if user else None
+    return g.principal  # type: ignore[no-any-return]
+
+
+def _authenticate() -> Principal:
+    token = _bearer_token()
+    if token is None:
+        raise Unauthorized("Missing bearer token (Authorization: Bearer <token>).")
+    user = authenticate_token(token)
+    if user is None:
+        raise Unauthorized("Invalid, expired or revoked token.")
+    principal = Principal(user, user.membership)
+    g.principal = principal
+    return principal
+
+
+def _documented(func: F, *, forbidden: bool) -> F:
+    responses: dict[int, Any] = {401: {"description": "Missing, invalid, expired or revoked token"}}
+    if forbidden:
+        responses[403] = {"description": "The caller's role does not allow this action"}
+    return Blueprint.doc(security=[{BEARER_SCHEME: []}], responses=responses)(func)  # type: ignore[no-any-return]
+
+
+def login_required(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _authenticate()
+        return func(*args, **kwargs)
+
+    return _documented(wrapper, forbidden=False)  # type: ignore[arg-type]
+
+
+def org_kind_required(kind: str, *, owner: bool = False) -> Callable[[F], F]:
+    """Only members (or, with owner=True, owners) of an organization of `kind`."""
+
+    def decorator(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = _authenticate()
+            org = principal.organization
+            if org is None or org.kind != kind:
+                raise Forbidden(f"Only {kind} organizations may do this.")
+            if owner and not principal.is_owner:
+                raise Forbidden("Only an owner of the organization may do this.")
+            return func(*args, **kwargs)
+
+        return _documented(wrapper, forbidden=True)  # type: ignore[arg-type]
+
+    return decorator
+
+
+def operator_required(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        principal = _authenticate()
+        if not principal.is_operator:
+            raise Forbidden("Only platform operators may do this.")
+        return func(*args, **kwargs)
+
+    return _documented(wrapper, forbidden=True)  # type: ignore[arg-type]

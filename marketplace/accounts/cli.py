@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from marketplace.accounts import services
+from marketplace.common.errors import Conflict
+
+accounts_cli = AppGroup("accounts", help="Manage user accounts.")
+
+
+@accounts_cli.command("create-operator")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="Platform operator", show_default=True)
+def create_operator(email: str, password: str, display_name: str) -> None:
+    """Create a platform operator (verifies suppliers, moderates listings)."""
+    if len(password) < 10:
+        raise click.BadParameter("must be at least 10 characters", param_hint="--password")
+    try:
+        user = services.create_operator(email, password, display_name)
+    except Conflict as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created operator {user.email} ({user.id})")

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.common.ids import id_factory
+from marketplace.common.timeutil import utcnow
+from marketplace.common.types import UTCDateTime
+from marketplace.extensions import db
+
+
+class OrgKind(enum.StrEnum):
+    SUPPLIER = "supplier"
+    BUYER = "buyer"
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    MEMBER = "member"
+
+
+class VerificationStatus(enum.StrEnum):
+    UNVERIFIED = "unverified"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class Organization(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=id_factory("org"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(2), default="CN")
+    province: Mapped[str | None] = mapped_column(String(64))
+    city: Mapped[str | None] = mapped_column(String(64))
+    verification_status: Mapped[str] = mapped_column(
+        String(16), default=VerificationStatus.UNVERIFIED.value
+    )
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    # Unique: two organizations cannot both claim one legal entity's 统一社会信用代码.
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    verification_reason: Mapped[str | None] = mapped_column(String(1000))
+    verification_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organization")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+
+class User(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=id_factory("usr"))
+    # Stored lower-cased: e-mail look-ups are case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(100))
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    membership: Mapped[Membership | None] = relationship(back_populates="user", uselist=False)
+
+
+class Membership(db.Model):  # type: ignore[name-defined]
+    """A user's place in an organization. One organization per user (today's product)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=id_factory("mem"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="membership")
+    organization: Mapped[Organization] = relationship(back_populates="memberships")
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    """An opaque bearer token. Only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=id_factory("tok"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

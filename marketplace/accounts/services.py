@@ -1,0 +1,160 @@
+"""Account logic: registration, password login, tokens, supplier verification requests.
+
+No Flask request objects here; callers pass plain values and get models or DomainErrors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.accounts.models import (
+    ApiToken,
+    Membership,
+    Organization,
+    OrgKind,
+    Role,
+    User,
+    VerificationStatus,
+)
+from marketplace.common.errors import Conflict, Invalid, NotFound
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+
+PASSWORD_METHOD = "scrypt"
+# Compared against when the e-mail is unknown, so a miss costs as much as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, ttl: timedelta) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + ttl
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at))
+    return IssuedToken(token, expires_at)
+
+
+def register(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    org_name: str,
+    org_kind: str,
+    country: str,
+    token_ttl: timedelta,
+) -> tuple[User, Organization, IssuedToken]:
+    """Create a user, the organization they own, and a first token — all or nothing."""
+    email = normalize_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("An account with this e-mail already exists.")
+    user = User(
+        email=email,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        display_name=display_name.strip(),
+    )
+    org = Organization(name=org_name.strip(), kind=OrgKind(org_kind).value, country=country)
+    db.session.add_all([user, org])
+    db.session.flush()
+    db.session.add(Membership(user_id=user.id, organization_id=org.id, role=Role.OWNER.value))
+    issued = issue_token(user, token_ttl)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent registration won the race for the e-mail
+        db.session.rollback()
+        raise Conflict("An account with this e-mail already exists.") from exc
+    return user, org, issued
+
+
+def create_operator(email: str, password: str, display_name: str = "Platform operator") -> User:
+    email = normalize_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(f"An account with e-mail {email} already exists.")
+    user = User(
+        email=email,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        display_name=display_name,
+        is_operator=True,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def login(email: str, password: str, token_ttl: timedelta) -> IssuedToken | None:
+    """A new token for valid credentials, else None (the caller answers 401)."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None or not user.is_active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    issued = issue_token(user, token_ttl)
+    db.session.commit()
+    return issued
+
+
+def authenticate_token(token: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    if not row.user.is_active:
+        return None
+    return row.user  # type: ignore[no-any-return]
+
+
+def revoke_token(token: str) -> None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.session.commit()
+
+
+def request_verification(org: Organization, *, legal_name: str, uscc: str) -> Organization:
+    """A supplier submits its business licence details; an operator decides later."""
+    if org.kind != OrgKind.SUPPLIER:
+        raise Invalid("Only supplier organizations are verified.")
+    if org.verification_status in (VerificationStatus.PENDING, VerificationStatus.VERIFIED):
+        raise Conflict(f"Verification is already {org.verification_status}.")
+    holder = db.session.scalar(
+        select(Organization.id).where(Organization.uscc == uscc, Organization.id != org.id)
+    )
+    if holder is not None:
+        raise Conflict("This 统一社会信用代码 is already registered to another organization.")
+    org.legal_name = legal_name.strip()
+    org.uscc = uscc
+    org.verification_status = VerificationStatus.PENDING.value
+    org.verification_reason = None
+    org.verification_submitted_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("This 统一社会信用代码 is already registered to another organization.") from exc
+    return org
+
+
+def get_organization(org_id: str) -> Organization:
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("Organization not found.")
+    return org

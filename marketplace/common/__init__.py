@@ -1,0 +1,1 @@
+"""Pieces shared by every domain: ids, money/quantity types, validators, errors, pagination."""

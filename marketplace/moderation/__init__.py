@@ -1,0 +1,1 @@
+"""Operator decisions: review queue, supplier verification decisions, audit log."""
