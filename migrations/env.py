@@ -1,14 +1,12 @@
-"""Alembic environment (Flask-Migrate). Our custom column types are rendered as their
-storage types so migration scripts never import application code."""
+"""Alembic environment (Flask-Migrate); type hooks live in marketplace.common.alembic_support."""
 
 import logging
 from logging.config import fileConfig
 
-import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
-from marketplace.common.types import ScaledDecimal, UTCDateTime
+from marketplace.common.alembic_support import compare_type, render_item
 
 config = context.config
 if config.config_file_name:
@@ -20,21 +18,6 @@ config.set_main_option(
     "sqlalchemy.url",
     target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%"),
 )
-
-
-def render_item(type_, obj, autogen_context):
-    if type_ == "type" and isinstance(obj, ScaledDecimal):
-        return "sa.BigInteger()"
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
-    return False
-
-
-def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
-    if isinstance(metadata_type, (ScaledDecimal, UTCDateTime)):
-        metadata_type = metadata_type.impl
-        return context.impl.compare_type(inspected_column, sa.Column("x", metadata_type))
-    return None
 
 
 def _configure_args():

@@ -55,7 +55,7 @@ def _bearer_token() -> str | None:
 
 def current_principal() -> Principal:
     """The authenticated caller; only valid inside a route guarded by `login_required`."""
-    return g.principal  # type: ignore[no-any-return]
+    return g.principal
 
 
 def optional_principal() -> Principal | None:
@@ -64,7 +64,7 @@ def optional_principal() -> Principal | None:
         token = _bearer_token()
         user = authenticate_token(token) if token else None
         g.principal = Principal(user, user.membership) if user else None
-    return g.principal  # type: ignore[no-any-return]
+    return g.principal
 
 
 def _authenticate() -> Principal:
@@ -79,11 +79,11 @@ def _authenticate() -> Principal:
     return principal
 
 
-def _documented(func: F, *, forbidden: bool) -> F:
+def _documented(func: Callable[..., Any], *, forbidden: bool) -> Any:
     responses: dict[int, Any] = {401: {"description": "Missing, invalid, expired or revoked token"}}
     if forbidden:
         responses[403] = {"description": "The caller's role does not allow this action"}
-    return Blueprint.doc(security=[{BEARER_SCHEME: []}], responses=responses)(func)  # type: ignore[no-any-return]
+    return Blueprint.doc(security=[{BEARER_SCHEME: []}], responses=responses)(func)
 
 
 def login_required(func: F) -> F:
@@ -92,7 +92,7 @@ def login_required(func: F) -> F:
         _authenticate()
         return func(*args, **kwargs)
 
-    return _documented(wrapper, forbidden=False)  # type: ignore[arg-type]
+    return _documented(wrapper, forbidden=False)
 
 
 def org_kind_required(kind: str, *, owner: bool = False) -> Callable[[F], F]:
@@ -109,7 +109,7 @@ def org_kind_required(kind: str, *, owner: bool = False) -> Callable[[F], F]:
                 raise Forbidden("Only an owner of the organization may do this.")
             return func(*args, **kwargs)
 
-        return _documented(wrapper, forbidden=True)  # type: ignore[arg-type]
+        return _documented(wrapper, forbidden=True)
 
     return decorator
 
@@ -122,4 +122,4 @@ def operator_required(func: F) -> F:
             raise Forbidden("Only platform operators may do this.")
         return func(*args, **kwargs)
 
-    return _documented(wrapper, forbidden=True)  # type: ignore[arg-type]
+    return _documented(wrapper, forbidden=True)

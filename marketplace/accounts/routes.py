@@ -26,7 +26,9 @@ from marketplace.accounts.schemas import (
 from marketplace.common.errors import Unauthorized
 from marketplace.extensions import limiter
 
-blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and organizations")
+blp = Blueprint(
+    "accounts", __name__, url_prefix="/api/v1", description="Accounts and organizations"
+)
 
 
 def _token_ttl() -> timedelta:

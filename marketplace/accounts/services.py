@@ -27,9 +27,12 @@ from marketplace.common.errors import Conflict, Invalid, NotFound
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
-PASSWORD_METHOD = "scrypt"
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash algorithm name, not a password
 # Compared against when the e-mail is unknown, so a miss costs as much as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+USCC_TAKEN = "This 统一社会信用代码 is already registered to another organization."
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def authenticate_token(token: str) -> User | None:
         return None
     if not row.user.is_active:
         return None
-    return row.user  # type: ignore[no-any-return]
+    return row.user
 
 
 def revoke_token(token: str) -> None:
@@ -139,7 +142,7 @@ def request_verification(org: Organization, *, legal_name: str, uscc: str) -> Or
         select(Organization.id).where(Organization.uscc == uscc, Organization.id != org.id)
     )
     if holder is not None:
-        raise Conflict("This 统一社会信用代码 is already registered to another organization.")
+        raise Conflict(USCC_TAKEN)
     org.legal_name = legal_name.strip()
     org.uscc = uscc
     org.verification_status = VerificationStatus.PENDING.value
@@ -149,7 +152,7 @@ def request_verification(org: Organization, *, legal_name: str, uscc: str) -> Or
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict("This 统一社会信用代码 is already registered to another organization.") from exc
+        raise Conflict(USCC_TAKEN) from exc
     return org
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_smorest import abort
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
 
 
 class DomainError(Exception):
@@ -59,11 +60,25 @@ class ServiceUnavailable(DomainError):
     status_code = 503
 
 
+def error_body(status_code: int, message: str | None = None,
+               errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    """flask-smorest's error shape, for errors raised outside webargs/abort."""
+    body: dict[str, Any] = {"code": status_code, "status": HTTP_STATUS_CODES[status_code]}
+    if message:
+        body["message"] = message
+    if errors:
+        body["errors"] = errors
+    return body
+
+
 def register_error_handlers(app: Flask) -> None:
-    def handle_domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
-        kwargs: dict[str, Any] = {"message": exc.message}
-        if exc.errors:
-            kwargs["errors"] = exc.errors
-        abort(exc.status_code, **kwargs)
+    def handle_domain_error(exc: DomainError) -> tuple[dict[str, Any], int]:
+        return error_body(exc.status_code, exc.message, exc.errors), exc.status_code
+
+    def handle_method_not_allowed(exc: MethodNotAllowed) -> Any:
+        # RFC 9110: a 405 lists the allowed methods (smorest's generic handler drops it).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() == "allow"]
+        return error_body(405), 405, headers
 
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(MethodNotAllowed, handle_method_not_allowed)

@@ -56,11 +56,11 @@ class ExactDecimal(fields.Decimal):
         return str(Decimal(value).quantize(Decimal(1).scaleb(-self.max_places)))
 
 
-def MoneyField(**kwargs: Any) -> ExactDecimal:  # noqa: N802 - field constructor
+def MoneyField(**kwargs: Any) -> ExactDecimal:
     """Money: ≥ 0, at most 2 decimal places, JSON string."""
     return ExactDecimal(2, **kwargs)
 
 
-def QuantityField(**kwargs: Any) -> ExactDecimal:  # noqa: N802
+def QuantityField(**kwargs: Any) -> ExactDecimal:
     """Quantity: ≥ 0, at most 3 decimal places, JSON string."""
     return ExactDecimal(3, **kwargs)

@@ -7,6 +7,7 @@ Ids never reveal counts or creation order, and the prefix makes logs readable
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 ID_LENGTH = 32
@@ -17,7 +18,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{body}"
 
 
-def id_factory(prefix: str):  # type: ignore[no-untyped-def]
+def id_factory(prefix: str) -> Callable[[], str]:
     """A column default that generates ids with `prefix`."""
 
     def make() -> str:

@@ -46,11 +46,11 @@ class ScaledDecimal(TypeDecorator[Decimal]):
         return Decimal
 
 
-def Money() -> ScaledDecimal:  # noqa: N802 - reads like a type in model definitions
+def Money() -> ScaledDecimal:
     return ScaledDecimal(2)
 
 
-def Quantity() -> ScaledDecimal:  # noqa: N802
+def Quantity() -> ScaledDecimal:
     return ScaledDecimal(3)
 
 

@@ -1,0 +1,1 @@
+"""Ingredient listings: model, validation, workflow, quotes and bulk import."""

@@ -1,0 +1,54 @@
+"""Price tiers: the rules a tier table must follow, and the unit price for a quantity.
+
+The same `unit_price_for` serves the quote endpoint and checkout, so a buyer is always
+charged what they were quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
+from typing import Protocol
+
+
+class Tier(Protocol):
+    @property
+    def min_quantity(self) -> Decimal: ...
+
+    @property
+    def unit_price(self) -> Decimal: ...
+
+
+def tier_errors(moq: Decimal, tiers: Sequence[Tier]) -> list[str]:
+    """Why `tiers` is not a valid price table for `moq` (empty list when it is)."""
+    if not tiers:
+        return ["At least one price tier is required."]
+    errors: list[str] = []
+    if tiers[0].min_quantity != moq:
+        errors.append(f"The first tier must start at the MOQ ({moq}).")
+    for previous, tier in pairwise(tiers):
+        if tier.min_quantity <= previous.min_quantity:
+            errors.append("Tiers must have strictly ascending min_quantity.")
+            break
+    for previous, tier in pairwise(tiers):
+        if tier.unit_price > previous.unit_price:
+            errors.append("Unit price must not increase with quantity.")
+            break
+    if any(t.unit_price <= 0 for t in tiers):
+        errors.append("Unit prices must be positive.")
+    return errors
+
+
+def unit_price_for(tiers: Sequence[Tier], quantity: Decimal) -> Decimal | None:
+    """Price of the highest tier whose min_quantity ≤ quantity; None below the first tier."""
+    price = None
+    for tier in sorted(tiers, key=lambda t: t.min_quantity):
+        if tier.min_quantity <= quantity:
+            price = tier.unit_price
+    return price
+
+
+def line_total(unit_price: Decimal, quantity: Decimal) -> Decimal:
+    """Exact money total for a line, rounded half-up to the fen."""
+    return (unit_price * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
