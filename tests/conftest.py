@@ -43,12 +43,23 @@ def _create_postgres_database(name: str) -> str:
     return admin.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_postgres_database(name: str) -> None:
+    conninfo = make_url(POSTGRES_URL).set(drivername="postgresql")
+    with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                 worker_id: str) -> str:
+                 worker_id: str, testrun_uid: str) -> Iterator[str]:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    return _create_postgres_database(f"marketplace_test_{worker_id}")
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    # Unique per run and worker, so concurrent runs on one server never share a database.
+    name = f"marketplace_test_{testrun_uid[:10]}_{worker_id}"
+    url = _create_postgres_database(name)
+    yield url
+    _drop_postgres_database(name)
 
 
 @pytest.fixture(scope="session")
