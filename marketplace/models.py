@@ -3,7 +3,20 @@
 from marketplace.accounts.models import ApiToken, Membership, Organization, User
 from marketplace.catalog.models import Listing, PriceTier
 from marketplace.moderation.models import AuditLogEntry
+from marketplace.orders.models import (
+    Checkout,
+    IdempotencyRecord,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Refund,
+    SampleRequest,
+)
+from search.outbox import SearchOutboxEntry
 
 __all__ = [
-    "ApiToken", "AuditLogEntry", "Listing", "Membership", "Organization", "PriceTier", "User",
+    "ApiToken", "AuditLogEntry", "Checkout", "IdempotencyRecord", "Listing", "Membership",
+    "Order", "OrderEvent", "OrderLine", "Organization", "Payment", "PriceTier", "Refund",
+    "SampleRequest", "SearchOutboxEntry", "User",
 ]

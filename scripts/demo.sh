@@ -7,4 +7,5 @@ bash scripts/bootstrap.sh
 export FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask demo seed
+.venv/bin/flask search reindex   # the index is derived data: rebuild it from the database
 exec .venv/bin/gunicorn -c gunicorn.conf.py wsgi:app

@@ -96,6 +96,8 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
         db.session.remove()
         db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
         limiter.reset()
+        # The search index is a file outside the rolled-back transaction: start empty.
+        application.extensions["search_backend"].clear()
         try:
             yield
         finally:

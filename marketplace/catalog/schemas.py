@@ -61,10 +61,8 @@ class SpecificationSchema(Schema):
 
 
 class PriceTierSchema(Schema):
-    min_quantity = QuantityField(required=True, minimum=None,
-                                 validate=validate.Range(min=0, min_inclusive=False))
-    unit_price = MoneyField(required=True, minimum=None,
-                            validate=validate.Range(min=0, min_inclusive=False))
+    min_quantity = QuantityField(required=True, positive=True)
+    unit_price = MoneyField(required=True, positive=True)
 
 
 class ListingInputSchema(Schema):
@@ -90,8 +88,7 @@ class ListingInputSchema(Schema):
     specifications = fields.List(fields.Nested(SpecificationSchema),
                                  validate=validate.Length(max=50))
     unit = fields.String(required=True, validate=_one_of(UNITS, "unit"))
-    moq = QuantityField(required=True, minimum=None,
-                        validate=validate.Range(min=0, min_inclusive=False))
+    moq = QuantityField(required=True, positive=True)
     stock_quantity = QuantityField(required=True)
     lead_time_days = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=365))
     shelf_life_months = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=120))
@@ -110,6 +107,29 @@ class ListingInputSchema(Schema):
             problems = tier_errors(data["moq"], [_TierView(t) for t in data["price_tiers"]])
             if problems:
                 raise ValidationError(problems, field_name="price_tiers")
+
+
+class ListingPatchSchema(ListingInputSchema):
+    """PATCH body: any subset of the listing fields.
+
+    Partial at the top level only: a nested object (`origin`, `iecic`) or list
+    (`price_tiers`, `specifications`) that is sent replaces the stored one whole, so it
+    must be complete.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", tuple(ListingInputSchema._declared_fields))
+        super().__init__(**kwargs)
+
+
+class IfMatchHeaderSchema(Schema):
+    if_match = fields.String(
+        data_key="If-Match",
+        metadata={
+            "description": 'Only update if the listing still has this version (its ETag, '
+            'e.g. `"3"`; `3` is accepted too). Otherwise 412 and nothing changes.',
+        },
+    )
 
 
 class _TierView:
@@ -149,13 +169,13 @@ class MyListingsArgs(PageArgs):
 
 
 class QuoteArgs(Schema):
-    quantity = QuantityField(required=True, minimum=None,
-                             validate=validate.Range(min=0, min_inclusive=False))
+    quantity = QuantityField(required=True, positive=True)
 
 
 class QuoteSchema(Schema):
     listing_id = fields.String(required=True)
     quantity = QuantityField(required=True)
     unit_price = MoneyField(required=True)
-    subtotal = MoneyField(required=True)
+    # quantity x unit price may exceed the 10 integer digits of a single amount.
+    subtotal = MoneyField(required=True, metadata={"pattern": r"^\d{1,20}\.\d{2}$"})
     currency = fields.String(required=True)

@@ -12,6 +12,8 @@ from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
+from search.interface import SearchUnavailable
+
 
 class DomainError(Exception):
     status_code = 400
@@ -80,5 +82,10 @@ def register_error_handlers(app: Flask) -> None:
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() == "allow"]
         return error_body(405), 405, headers
 
+    def handle_search_unavailable(exc: Exception) -> tuple[dict[str, Any], int]:
+        app.logger.warning("search backend unavailable: %s", exc)
+        return error_body(503, "Search is temporarily unavailable; please retry shortly."), 503
+
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(SearchUnavailable, handle_search_unavailable)
     app.register_error_handler(MethodNotAllowed, handle_method_not_allowed)

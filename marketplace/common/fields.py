@@ -10,18 +10,52 @@ import decimal
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 MAX_AMOUNT = Decimal("1000000000")  # 1e9: far above any single ingredient price or quantity
 
 
+def decimal_pattern(places: int, *, positive: bool = False, signed: bool = False) -> str:
+    """A regex for exactly the strings `ExactDecimal` accepts (up to MAX_AMOUNT), so that
+    clients and the fuzzer can tell valid input from invalid input by the document."""
+    fraction = rf"(\.\d{{1,{places}}})?"
+    maximum = rf"1000000000(\.0{{1,{places}}})?"
+    if positive:
+        # 0.001 .. 0.999: the first non-zero digit at each fraction position.
+        tiny = "|".join("0" * k + "[1-9]" + (rf"\d{{0,{places - 1 - k}}}" if k < places - 1 else "")
+                        for k in range(places))
+        body = rf"0{{0,8}}[1-9]\d{{0,8}}{fraction}|0{{1,9}}\.({tiny})|{maximum}"
+    else:
+        body = rf"\d{{1,9}}{fraction}|{maximum}"
+    return rf"^{'-?' if signed and not positive else ''}({body})$"
+
+
 class ExactDecimal(fields.Decimal):
-    def __init__(self, places: int, *, minimum: Decimal | None = Decimal(0), **kwargs: Any) -> None:
+    """A decimal with at most `places` places, ≥ `minimum` (and > 0 with `positive=True`).
+
+    Prefer `minimum`/`positive` to `validate.Range`. A Range given anyway is applied by the
+    field itself rather than left to apispec, which would document it as a numeric
+    `minimum` on what the document says is a string (an invalid OpenAPI document).
+    """
+
+    def __init__(self, places: int, *, minimum: Decimal | None = Decimal(0),
+                 positive: bool = False, **kwargs: Any) -> None:
+        validators = kwargs.pop("validate", None)
+        if validators is None:
+            validators = []
+        elif callable(validators):
+            validators = [validators]
+        self._ranges = [v for v in validators if isinstance(v, validate.Range)]
+        kwargs["validate"] = [v for v in validators if not isinstance(v, validate.Range)]
+        positive = positive or any(r.min == 0 and not r.min_inclusive for r in self._ranges)
+        non_negative = minimum is not None or any(
+            r.min is not None and r.min >= 0 for r in self._ranges
+        )
         # Documented as a decimal string (what responses carry); requests may also send numbers.
         metadata = {
             "type": "string",
             "format": "decimal",
-            "pattern": rf"^\d{{1,10}}(\.\d{{1,{places}}})?$",
+            "pattern": decimal_pattern(places, positive=positive, signed=not non_negative),
             "example": "25." + "0" * places,
             **kwargs.pop("metadata", {}),
         }
@@ -29,6 +63,7 @@ class ExactDecimal(fields.Decimal):
         super().__init__(places=places, as_string=True, **kwargs)
         self.max_places = places
         self.minimum = minimum
+        self.positive = positive
 
     def _validated(self, value: Any) -> Decimal:
         if isinstance(value, bool):
@@ -43,6 +78,10 @@ class ExactDecimal(fields.Decimal):
             raise self.make_error("special")
         if abs(number) > MAX_AMOUNT:
             raise ValidationError(f"Must not exceed {MAX_AMOUNT}.")
+        for bounds in self._ranges:
+            bounds(number)
+        if self.positive and number <= 0:
+            raise ValidationError("Must be greater than 0.")
         if self.minimum is not None and number < self.minimum:
             raise ValidationError(f"Must be at least {self.minimum}.")
         quantum = Decimal(1).scaleb(-self.max_places)

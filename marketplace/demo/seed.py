@@ -20,10 +20,8 @@ from marketplace.accounts.services import PASSWORD_METHOD
 from marketplace.common.timeutil import utcnow
 from marketplace.common.validators import uscc_check_character
 from marketplace.demo import data
+from marketplace.demo.listings_seed import seed_listings
 from marketplace.extensions import db
-
-#: Later domains (catalog, orders) append a step: fn(orgs_by_key) -> None.
-EXTRA_STEPS: list[Callable[[dict[str, Organization]], None]] = []
 
 
 def demo_uscc(region: str, seq: int) -> str:
@@ -36,7 +34,7 @@ def _user(email: str, name: str, password_hash: str, *, operator: bool = False) 
 
 
 def seed(progress: Callable[[str], Any] = lambda _msg: None) -> dict[str, Organization]:
-    """Create operator, suppliers and buyers (skipping what exists), then the extra steps."""
+    """Create operator, suppliers, buyers and listings, skipping what exists."""
     password_hash = generate_password_hash(data.DEMO_PASSWORD, method=PASSWORD_METHOD)
     existing = set(db.session.scalars(select(User.email)))
     if data.OPERATOR["email"] not in existing:
@@ -72,7 +70,5 @@ def seed(progress: Callable[[str], Any] = lambda _msg: None) -> dict[str, Organi
         progress(f"{kind.value:8} {spec['name']}")
     db.session.commit()
 
-    for step in EXTRA_STEPS:
-        step(orgs)
-    db.session.commit()
+    seed_listings(orgs, progress)
     return orgs

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from marketplace.catalog.schemas import ListingSchema, SupplierRefSchema
+from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.common.pagination import PageArgs
 
 
@@ -23,3 +25,32 @@ class AuditLogEntrySchema(Schema):
     target_type = fields.String(required=True)
     target_id = fields.String(required=True)
     details = fields.Dict(required=True)
+
+
+class ListingQueueArgs(PageArgs):
+    status = fields.String(
+        load_default=ListingStatus.PENDING_REVIEW.value,
+        validate=validate.OneOf([s.value for s in ListingStatus]),
+    )
+
+
+class ListingDecisionReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ReviewFlagSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ReviewSupplierSchema(SupplierRefSchema):
+    verification_status = fields.String(required=True)
+
+
+class ReviewListingSchema(ListingSchema):
+    """A listing as operators review it: pre-screen flags, what changed since it was last
+    published, and whether the supplier is verified (approval requires it)."""
+
+    supplier = fields.Nested(ReviewSupplierSchema, required=True)
+    review_flags = fields.List(fields.Nested(ReviewFlagSchema), required=True)
+    changed_fields = fields.List(fields.String(), required=True)
