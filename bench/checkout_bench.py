@@ -1,0 +1,337 @@
+"""Checkout latency under gunicorn on PostgreSQL, and the oversell race.
+
+    .venv/bin/python -m bench.checkout_bench
+    .venv/bin/python -m bench.checkout_bench --requests 2000 --concurrency 50
+
+Creates a fresh PostgreSQL database (admin URL from --postgres-url, default the local
+server; dropped afterwards), migrates it, seeds suppliers, published listings with ample
+stock and buyers with tokens directly through the app, then starts gunicorn
+(`gunicorn -c gunicorn.conf.py wsgi:app`, GUNICORN_WORKERS=4, loopback, a free port) and
+times `POST /api/v1/checkouts` (1-3 lines from different suppliers each) over HTTP:
+first one buyer at a time, then `--concurrency` buyers at once (one thread and keep-alive
+connection each). Finally `--concurrency` buyers race for one listing with 10 kg of stock,
+1 kg each, released together by a barrier: exactly 10 must get 201 and the stock must end at 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from marketplace import create_app
+from marketplace.accounts.models import Membership, Organization, User
+from marketplace.accounts.services import issue_token
+from marketplace.catalog.models import Listing
+from marketplace.catalog.schemas import ListingInputSchema
+from marketplace.catalog.services import add_draft_listing
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.orders.models import OrderLine
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDRESS = {"recipient": "王经理", "phone": "+86 21 5555 6666", "country": "CN",
+           "province": "上海", "city": "上海", "line1": "浦东新区张江路 88 号"}
+TARGET_P95_MS = 200.0
+KEEPALIVE_SECONDS = 2.0  # gunicorn's default keepalive
+
+
+def _admin(postgres_url: str) -> str:
+    return make_url(postgres_url).set(drivername="postgresql").render_as_string(
+        hide_password=False)
+
+
+def create_database(postgres_url: str, name: str) -> str:
+    with psycopg.connect(_admin(postgres_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(postgres_url).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def drop_database(postgres_url: str, name: str) -> None:
+    with psycopg.connect(_admin(postgres_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _listing(supplier: Organization, index: int, stock: str) -> Listing:
+    data = ListingInputSchema().load({
+        "title_zh": f"基准原料 {index}", "inci_name": f"Bench Ingredient {index}",
+        "category": "plant_extract", "origin": {"country": "CN", "province": "山东"},
+        "unit": "kg", "moq": "1", "stock_quantity": stock,
+        "price_tiers": [{"min_quantity": "1", "unit_price": "180.00"},
+                        {"min_quantity": "25", "unit_price": "160.00"}],
+    })
+    listing = add_draft_listing(supplier, data)
+    listing.status = "published"
+    listing.published_at = utcnow()
+    return listing
+
+
+def _account(kind: str, index: int) -> tuple[Organization, str]:
+    org = Organization(name=f"基准{kind} {index}", kind=kind, country="CN",
+                       verification_status="verified" if kind == "supplier" else "unverified")
+    user = User(email=f"{kind}{index}@bench.example", password_hash="!",  # noqa: S106 - no login
+                display_name=kind)
+    db.session.add_all([org, user, Membership(user=user, organization=org, role="owner")])
+    db.session.flush()
+    return org, issue_token(user, timedelta(hours=6)).token
+
+
+def seed(app: Flask, *, suppliers: int, per_supplier: int,
+         buyers: int) -> tuple[list[list[str]], list[str], str]:
+    """Listings grouped by supplier, buyer tokens, and the race listing (10 kg of stock)."""
+    with app.app_context():
+        upgrade()
+        grouped = []
+        for s in range(suppliers):
+            org, _ = _account("supplier", s)
+            grouped.append([_listing(org, s * per_supplier + i, "1000000").id
+                            for i in range(per_supplier)])
+        race_org, _ = _account("supplier", suppliers)
+        race_id = _listing(race_org, -1, "10").id
+        tokens = [_account("buyer", b)[1] for b in range(buyers)]
+        db.session.commit()
+    return grouped, tokens, race_id
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gunicorn(database_url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "MARKETPLACE_DATABASE_URL": database_url,
+           "MARKETPLACE_SECRET_KEY": "bench-" + str(port),
+           "MARKETPLACE_SEARCH_INDEX_PATH": str(workdir / "search.sqlite3"),
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "4"}
+    log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
+                               "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit(f"gunicorn did not start; see {workdir / 'gunicorn.log'}")
+
+
+class Client:
+    """One buyer: a keep-alive connection and its token."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port = port
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def checkout(self, items: list[dict[str, str]]) -> tuple[int, float]:
+        body = json.dumps({"items": items, "shipping_address": ADDRESS,
+                           "payment_method": "bank_transfer"}, ensure_ascii=False).encode()
+        started = time.perf_counter()
+        try:
+            self.conn.request("POST", "/api/v1/checkouts", body=body, headers=self.headers)
+            response = self.conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            return 0, time.perf_counter() - started
+        return response.status, time.perf_counter() - started
+
+
+def random_items(grouped: list[list[str]], rng: random.Random) -> list[dict[str, str]]:
+    suppliers = rng.sample(grouped, rng.randint(1, 3))
+    return [{"listing_id": rng.choice(listings), "quantity": str(rng.choice((1, 5, 25, 30)))}
+            for listings in suppliers]
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    request: bytes) -> int:
+    """Send one request, read the response; 0 when the server had closed the connection."""
+    writer.write(request)
+    status_line = await reader.readline()
+    if not status_line:
+        return 0
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return int(status_line.split()[1])
+
+
+async def _buyer(port: int, token: str, grouped: list[list[str]], rng: random.Random,
+                 count: int, start: asyncio.Event, latencies: list[float],
+                 statuses: dict[int, int], think: float) -> None:
+    """One buyer on one keep-alive connection: `count` checkouts, back to back (think=0)
+    or with exponentially distributed pauses averaging `think` seconds between them."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    await start.wait()
+    for _ in range(count):
+        if think:
+            pause = rng.expovariate(1 / think)
+            await asyncio.sleep(pause)
+            if pause > KEEPALIVE_SECONDS / 2:  # gunicorn drops idle connections after 2 s
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        body = json.dumps({"items": random_items(grouped, rng), "shipping_address": ADDRESS,
+                           "payment_method": "bank_transfer"}, ensure_ascii=False).encode()
+        request = (f"POST /api/v1/checkouts HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                   f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        started = time.perf_counter()
+        try:
+            status = await _exchange(reader, writer, request)
+        except ConnectionError:
+            status = 0
+        if status == 0:  # gunicorn closed the idle keep-alive connection: reconnect, resend
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            status = await _exchange(reader, writer, request)
+        latencies.append(time.perf_counter() - started)
+        statuses[status] = statuses.get(status, 0) + 1
+    writer.close()
+
+
+def load(port: int, tokens: list[str], grouped: list[list[str]], *, concurrency: int,
+         requests: int, think: float = 0.0) -> tuple[list[float], dict[int, int], float]:
+    """`concurrency` buyers at once (asyncio, so the client itself stays cheap)."""
+    per_buyer = max(1, requests // concurrency)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def run() -> float:
+        start = asyncio.Event()
+        tasks = [asyncio.create_task(_buyer(port, tokens[i % len(tokens)], grouped,
+                                            random.Random(i), per_buyer, start, latencies,
+                                            statuses, think))
+                 for i in range(concurrency)]
+        await asyncio.sleep(0.2)  # every connection is open
+        began = time.perf_counter()
+        start.set()
+        await asyncio.gather(*tasks)
+        return time.perf_counter() - began
+
+    elapsed = asyncio.run(run())
+    return latencies, statuses, elapsed
+
+
+def race(app: Flask, port: int, tokens: list[str], listing_id: str,
+         buyers: int) -> dict[str, Any]:
+    results: list[int] = []
+    barrier = threading.Barrier(buyers)
+
+    def run(index: int) -> None:
+        client = Client(port, tokens[index % len(tokens)])
+        barrier.wait()
+        status, _ = client.checkout([{"listing_id": listing_id, "quantity": "1"}])
+        results.append(status)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(buyers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        stock = db.session.scalar(select(Listing.stock_quantity).where(Listing.id == listing_id))
+        lines = db.session.scalar(select(func.count()).select_from(OrderLine)
+                                  .where(OrderLine.listing_id == listing_id))
+    return {"buyers": buyers, "created": results.count(201), "refused": results.count(409),
+            "other": len(results) - results.count(201) - results.count(409),
+            "final_stock": stock, "order_lines": lines}
+
+
+def summary(label: str, latencies: list[float], statuses: dict[int, int],
+            elapsed: float) -> dict[str, Any]:
+    ms = sorted(1000 * s for s in latencies)
+    q = statistics.quantiles(ms, n=100)
+    row = {"run": label, "requests": len(ms), "p50_ms": round(q[49], 1),
+           "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1), "max_ms": round(ms[-1], 1),
+           "per_s": round(len(ms) / elapsed, 1), "statuses": statuses}
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "MARKETPLACE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--suppliers", type=int, default=20)
+    parser.add_argument("--listings-per-supplier", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=1000,
+                        help="checkouts in each concurrent run (the serial run does a fifth)")
+    parser.add_argument("--think-ms", type=float, default=1000.0,
+                        help="mean pause between one buyer's checkouts in the paced run")
+    args = parser.parse_args()
+
+    name = f"marketplace_bench_checkout_{os.getpid()}"
+    url = create_database(args.postgres_url, name)
+    server = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="checkout-bench-") as tmp:
+            workdir = Path(tmp)
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url,
+                              "SEARCH_INDEX_PATH": str(workdir / "search.sqlite3")})
+            grouped, tokens, race_id = seed(
+                app, suppliers=args.suppliers, per_supplier=args.listings_per_supplier,
+                buyers=args.concurrency)
+            port = free_port()
+            server = start_gunicorn(url, port, workdir)
+            load(port, tokens, grouped, concurrency=1, requests=20)  # warm-up
+            serial = summary("1 buyer", *load(port, tokens, grouped, concurrency=1,
+                                              requests=max(1, args.requests // 5)))
+            parallel = summary(f"{args.concurrency} buyers, back to back", *load(
+                port, tokens, grouped, concurrency=args.concurrency, requests=args.requests))
+            summary(f"{args.concurrency} buyers, one checkout per {args.think_ms:.0f} ms each",
+                    *load(port, tokens, grouped, concurrency=args.concurrency,
+                          requests=args.requests, think=args.think_ms / 1000))
+            outcome = race(app, port, tokens, race_id, args.concurrency)
+            print(json.dumps({"race": outcome}, default=str, ensure_ascii=False))
+            with app.app_context():
+                db.engine.dispose()
+            server.terminate()
+            server.wait(timeout=30)
+            server = None
+    finally:
+        if server is not None:
+            server.terminate()
+        drop_database(args.postgres_url, name)
+    correct = (outcome["created"] == 10 and outcome["final_stock"] == Decimal("0.000")
+               and outcome["order_lines"] == 10 and serial["statuses"].keys() == {201}
+               and parallel["statuses"].keys() == {201})
+    fast = parallel["p95_ms"] <= TARGET_P95_MS
+    print(f"oversell race: {'OK' if correct else 'FAILED'}; p95 at {args.concurrency} buyers "
+          f"back to back {'within' if fast else 'OVER'} the {TARGET_P95_MS:.0f} ms target")
+    return 0 if correct else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

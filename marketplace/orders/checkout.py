@@ -1,0 +1,237 @@
+"""Placing a checkout: validate every line, reserve all stock or none, split per supplier.
+
+Duplicate lines for one listing are refused (422 naming the repeat) rather than merged, so
+the price tier a line gets is always the one its own quantity was quoted at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
+
+from marketplace.accounts.models import Organization, User
+from marketplace.catalog.models import Listing
+from marketplace.catalog.pricing import line_total, unit_price_for
+from marketplace.catalog.vocabulary import ListingStatus
+from marketplace.common.errors import Conflict, Invalid
+from marketplace.common.ids import new_id
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.orders import idempotency
+from marketplace.orders.events import add_event
+from marketplace.orders.models import Checkout, Order, OrderLine, Payment
+from marketplace.orders.schemas import CheckoutSchema
+from marketplace.orders.states import CheckoutStatus, OrderStatus
+from marketplace.orders.stock import Shortage, available_stock, change_stock
+from marketplace.orders.tx import begin_write
+from payments.interface import PaymentGateway, PaymentStart
+
+REFERENCE_ATTEMPTS = 5  # a clash among 30**8 references is rare; five in a row never happens
+# What pricing and the order line snapshot need (a listing row carries much more).
+_PRICING_COLUMNS = (
+    Listing.id, Listing.supplier_id, Listing.status, Listing.currency, Listing.moq, Listing.unit,
+    Listing.title_zh, Listing.inci_name,
+)
+# Keeps every stored amount far inside a 64-bit count of fen, however many lines.
+MAX_LINE_TOTAL = Decimal("1000000000000")
+_CHECKOUT_SCHEMA = CheckoutSchema()
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    index: int
+    listing: Listing
+    quantity: Decimal
+    unit_price: Decimal
+    total: Decimal
+
+
+def place_checkout(
+    *,
+    buyer: Organization,
+    user: User,
+    data: dict[str, Any],
+    gateways: Mapping[str, PaymentGateway],
+    ttl: timedelta,
+    idempotency_key: str | None = None,
+) -> tuple[int, dict[str, Any], bool]:
+    """Create the checkout and answer `(201, body, False)`, or replay a stored answer
+    (`(status, body, True)`). All of it is one transaction, committed once."""
+    begin_write()
+    digest = idempotency.request_hash(data) if idempotency_key else ""
+    if idempotency_key:
+        found = idempotency.find(buyer.id, idempotency_key)
+        if found is not None:
+            return (*idempotency.replay(found, digest), True)
+    gateway = gateways.get(data["payment_method"])
+    if gateway is None:
+        raise Invalid.field("payment_method",
+                            f"Payment method {data['payment_method']!r} is not enabled.")
+    for _ in range(REFERENCE_ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                record = None
+                if idempotency_key:
+                    record = idempotency.claim(buyer.id, idempotency_key, digest)
+                    if record is None:  # a concurrent request with this key committed first
+                        found = idempotency.find(buyer.id, idempotency_key)
+                        assert found is not None
+                        return (*idempotency.replay(found, digest), True)
+                checkout, start = _create(buyer, user, data, gateway, ttl)
+                body = _CHECKOUT_SCHEMA.dump(checkout)
+                if start.client_secret:
+                    body["payment"]["client_secret"] = start.client_secret
+                if record is not None:
+                    record.response_status = 201
+                    record.response_body = body
+                    record.checkout_id = checkout.id
+        except IntegrityError as exc:
+            if not _reference_taken(exc):
+                raise
+            continue  # everything was rolled back; draw a new reference and go again
+        db.session.commit()
+        return 201, body, False
+    raise Conflict("Could not allocate a unique payment reference; please retry.")
+
+
+def _create(buyer: Organization, user: User, data: dict[str, Any], gateway: PaymentGateway,
+            ttl: timedelta) -> tuple[Checkout, PaymentStart]:
+    """Price, reserve, then write checkout, orders, lines, events and payment in one flush."""
+    lines = price_lines(buyer, data["items"])
+    shortages = change_stock({line.listing.id: -line.quantity for line in lines})
+    if shortages:
+        raise _short_stock(lines, shortages)
+
+    now = utcnow()
+    checkout = Checkout(
+        id=new_id("chk"), buyer_org_id=buyer.id, created_by_id=user.id,
+        status=CheckoutStatus.PENDING_PAYMENT.value, currency=lines[0].listing.currency,
+        total=sum((line.total for line in lines), Decimal("0.00")),
+        shipping_address=data["shipping_address"], expires_at=now + ttl,
+        created_at=now, updated_at=now,
+    )
+    checkout.orders = _split_by_supplier(buyer, lines, now)
+    db.session.add(checkout)
+    for order in checkout.orders:
+        add_event(order, None, order.status, actor=user, role="buyer", at=now)
+    start = gateway.start_payment(checkout)
+    payment = Payment(
+        checkout_id=checkout.id, method=start.method, status=start.status,
+        reference=start.reference, payment_intent_id=start.payment_intent_id,
+        currency=checkout.currency, amount=checkout.total, amount_refunded=Decimal("0.00"),
+        instructions=start.instructions, created_at=now, updated_at=now,
+    )
+    db.session.add(payment)
+    set_committed_value(checkout, "payment", payment)  # a new checkout has no old one to load
+    db.session.flush()
+    return checkout, start
+
+
+def _reference_taken(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "uq_payments_reference" in text or "payments.reference" in text
+
+
+def price_lines(buyer: Organization, items: list[dict[str, Any]]) -> list[PricedLine]:
+    """Every line priced by its listing's tier, or one 422 naming every bad line."""
+    ids = {item["listing_id"] for item in items}
+    stmt = select(Listing).where(Listing.id.in_(ids)).options(
+        load_only(*_PRICING_COLUMNS), joinedload(Listing.price_tiers), lazyload(Listing.supplier))
+    listings = {listing.id: listing for listing in db.session.scalars(stmt).unique()}
+    errors: dict[str, dict[str, list[str]]] = {}
+    priced: list[PricedLine] = []
+    first_seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        listing = listings.get(item["listing_id"])
+        quantity: Decimal = item["quantity"]
+        problem = _line_problem(buyer, listing, quantity, first_seen.get(item["listing_id"]))
+        first_seen.setdefault(item["listing_id"], index)
+        if problem:
+            errors[str(index)] = {problem[0]: [problem[1]]}
+            continue
+        assert listing is not None
+        unit_price = unit_price_for(listing.price_tiers, quantity)
+        if unit_price is None:  # tiers start at the MOQ, so only a damaged tier table
+            errors[str(index)] = {"quantity": ["No price tier covers this quantity."]}
+            continue
+        total = line_total(unit_price, quantity)
+        if total > MAX_LINE_TOTAL:
+            errors[str(index)] = {"quantity": [f"A line may not exceed {MAX_LINE_TOTAL} "
+                                               f"{listing.currency}; split the order."]}
+            continue
+        priced.append(PricedLine(index, listing, quantity, unit_price, total))
+    if not errors:
+        currency = priced[0].listing.currency
+        for line in priced:
+            if line.listing.currency != currency:
+                errors[str(line.index)] = {"listing_id": [
+                    f"Priced in {line.listing.currency}, but this checkout is in {currency} "
+                    "(line 0); one currency per checkout."
+                ]}
+    if errors:
+        raise Invalid("Some lines cannot be ordered.", errors={"json": {"items": errors}})
+    return priced
+
+
+def _line_problem(buyer: Organization, listing: Listing | None, quantity: Decimal,
+                  duplicate_of: int | None) -> tuple[str, str] | None:
+    if duplicate_of is not None:
+        return "listing_id", (f"This listing is already on line {duplicate_of}; "
+                              "put the whole quantity on one line.")
+    if listing is None or listing.status != ListingStatus.PUBLISHED:
+        return "listing_id", "No published listing with this id."
+    if listing.supplier_id == buyer.id:
+        return "listing_id", "An organization cannot buy its own listing."
+    if quantity < listing.moq:
+        return "quantity", (f"Below the minimum order quantity of {listing.moq} "
+                            f"{listing.unit}.")
+    return None
+
+
+def _short_stock(lines: list[PricedLine], shortages: list[Shortage]) -> Conflict:
+    short_ids = {shortage.listing_id for shortage in shortages}
+    available = available_stock(sorted(short_ids))
+    items: dict[str, dict[str, list[str]]] = {}
+    short: list[dict[str, Any]] = []
+    for line in lines:
+        if line.listing.id not in short_ids:
+            continue
+        left = available.get(line.listing.id, Decimal("0.000"))
+        items[str(line.index)] = {"quantity": [
+            f"Only {left} {line.listing.unit} in stock; {line.quantity} requested."
+        ]}
+        short.append({"line": line.index, "listing_id": line.listing.id,
+                      "requested": str(line.quantity), "available": str(left)})
+    return Conflict(f"Not enough stock for {len(short)} line(s); nothing was reserved.",
+                    errors={"json": {"items": items}, "short": short})
+
+
+def _split_by_supplier(buyer: Organization, lines: list[PricedLine],
+                       now: datetime) -> list[Order]:
+    orders: dict[str, Order] = {}
+    for line in lines:
+        listing = line.listing
+        order = orders.get(listing.supplier_id)
+        if order is None:
+            order = Order(
+                id=new_id("ord"), position=len(orders), buyer_org_id=buyer.id,
+                supplier_id=listing.supplier_id, status=OrderStatus.PENDING_PAYMENT.value,
+                currency=listing.currency, subtotal=Decimal("0.00"),
+                created_at=now, updated_at=now,
+            )
+            orders[listing.supplier_id] = order
+        order.lines.append(OrderLine(
+            position=len(order.lines), listing_id=listing.id, title_zh=listing.title_zh,
+            inci_name=listing.inci_name, unit=listing.unit, quantity=line.quantity,
+            unit_price=line.unit_price, line_total=line.total,
+        ))
+        order.subtotal += line.total
+    return list(orders.values())

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.orders import idempotency
+from marketplace.orders.expiry import expire_due
+
+orders_cli = AppGroup("orders", help="Checkouts and orders.")
+
+
+@orders_cli.command("expire")
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
+def expire_command(batch_size: int) -> None:
+    """Expire unpaid checkouts past their TTL (stock returns) and purge idempotency records
+    older than 24 h. Safe from cron every minute and safe to run twice at once."""
+    now = utcnow()
+
+    def progress(seen: int, expired: int) -> None:
+        if seen % batch_size == 0:
+            click.echo(f"  … {seen} overdue checkouts looked at, {expired} expired")
+
+    expired = expire_due(now=now, batch_size=batch_size, progress=progress)
+    purged = idempotency.purge(now)
+    db.session.commit()
+    click.echo(f"Expired {expired} checkout(s); purged {purged} idempotency record(s).")

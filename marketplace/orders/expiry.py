@@ -1,0 +1,94 @@
+"""Unpaid checkouts expire after MARKETPLACE_CHECKOUT_TTL_MINUTES: their pending orders are
+cancelled, their stock goes back, their payment is marked expired.
+
+Run by `flask --app wsgi orders expire` (cron, every minute) and lazily whenever an expired
+checkout or one of its orders is read. Each checkout is claimed with a compare-and-set on
+its status, so two runs at once (or a run and a reader) give the stock back exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.orders.claims import claim
+from marketplace.orders.events import add_event
+from marketplace.orders.models import Checkout, Order
+from marketplace.orders.states import CheckoutStatus, OrderStatus, PaymentStatus
+from marketplace.orders.stock import change_stock, lines_quantities
+from marketplace.orders.tx import begin_write
+
+
+def is_due(checkout: Checkout, now: datetime | None = None) -> bool:
+    return (checkout.status == CheckoutStatus.PENDING_PAYMENT
+            and checkout.expires_at <= (now or utcnow()))
+
+
+def expire_checkout(checkout: Checkout, now: datetime | None = None) -> bool:
+    """Expire one due checkout inside the caller's transaction; False if someone else did
+    (or it was paid or is not due). The caller commits."""
+    now = now or utcnow()
+    with db.session.begin_nested():
+        if not claim(checkout, CheckoutStatus.PENDING_PAYMENT, Checkout.expires_at <= now,
+                     status=CheckoutStatus.EXPIRED.value, updated_at=now):
+            return False
+        cancelled: list[Order] = []
+        orders = db.session.scalars(
+            select(Order).where(Order.checkout_id == checkout.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        for order in orders:
+            if not claim(order, OrderStatus.PENDING_PAYMENT, status=OrderStatus.CANCELLED.value,
+                         cancelled_at=now, updated_at=now):
+                continue
+            add_event(order, OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, actor=None,
+                      role="system", at=now, details={"reason": "checkout expired unpaid"})
+            cancelled.append(order)
+        change_stock(lines_quantities(line for order in cancelled for line in order.lines))
+        payment = checkout.payment
+        if payment is not None:
+            claim(payment, PaymentStatus.PENDING, status=PaymentStatus.EXPIRED.value,
+                  updated_at=now)
+    return True
+
+
+def expire_if_due(checkout: Checkout) -> bool:
+    """Lazy expiry on read: expire and commit when the checkout is overdue."""
+    if not is_due(checkout):
+        return False
+    begin_write()
+    expired = expire_checkout(checkout)
+    db.session.commit()
+    return expired
+
+
+def expire_due(*, now: datetime | None = None, batch_size: int = 100,
+               progress: Callable[[int, int], None] | None = None) -> int:
+    """Expire every overdue checkout, one short transaction each; returns how many this
+    run expired (a concurrent run's share is not counted)."""
+    now = now or utcnow()
+    expired = seen = 0
+    skip: set[str] = set()
+    while True:
+        stmt = (select(Checkout.id)
+                .where(Checkout.status == CheckoutStatus.PENDING_PAYMENT,
+                       Checkout.expires_at <= now)
+                .order_by(Checkout.expires_at, Checkout.id).limit(batch_size + len(skip)))
+        ids = [cid for cid in db.session.scalars(stmt) if cid not in skip][:batch_size]
+        if not ids:
+            return expired
+        for checkout_id in ids:
+            begin_write()
+            checkout = db.session.get(Checkout, checkout_id, populate_existing=True)
+            if checkout is not None and expire_checkout(checkout, now):
+                expired += 1
+            else:
+                skip.add(checkout_id)
+            db.session.commit()
+            seen += 1
+            if progress:
+                progress(seen, expired)

@@ -1,0 +1,59 @@
+"""Operator actions on checkouts and orders: confirm a bank transfer, refund an order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from marketplace.accounts.auth import current_principal, operator_required
+from marketplace.common.pagination import page_schema, paginate
+from marketplace.orders import queries, transitions
+from marketplace.orders.payment import mark_paid
+from marketplace.orders.routes import gateways
+from marketplace.orders.schemas import (
+    CheckoutSchema,
+    CheckoutSearchArgs,
+    MarkPaidSchema,
+    OrderSchema,
+    ReasonSchema,
+)
+
+blp = Blueprint("orders_moderation", __name__, url_prefix="/api/v1/moderation",
+                description="Operator payment confirmation and refunds")
+
+
+@blp.route("/checkouts", methods=["GET"])
+@blp.response(200, page_schema(CheckoutSchema))
+@operator_required
+@blp.arguments(CheckoutSearchArgs, location="query")
+def search_checkouts(args: dict[str, Any]) -> dict[str, Any]:
+    """Find checkouts by transfer reference (as read on the bank statement) or status."""
+    stmt = queries.checkouts_query(reference=args.get("reference"), status=args.get("status"))
+    return paginate(stmt, args["page"], args["per_page"])
+
+
+@blp.route("/checkouts/<checkout_id>/mark-paid", methods=["POST"])
+@blp.response(200, CheckoutSchema)
+@blp.alt_response(404, description="No such checkout")
+@blp.alt_response(409, description="The checkout is expired, cancelled or already paid")
+@operator_required
+@blp.arguments(MarkPaidSchema)
+def mark_checkout_paid(data: dict[str, str], checkout_id: str) -> Any:
+    """The bank transfer arrived: the checkout and all its orders become `paid` (audit-logged)."""
+    principal = current_principal()
+    checkout = queries.get_checkout(principal, checkout_id)
+    return mark_paid(checkout, principal.user, bank_reference=data["bank_reference"])
+
+
+@blp.route("/orders/<order_id>/refund", methods=["POST"])
+@blp.response(200, OrderSchema)
+@blp.alt_response(404, description="No such order")
+@blp.alt_response(409, description="Only a paid, shipped or delivered order can be refunded")
+@operator_required
+@blp.arguments(ReasonSchema)
+def refund_order(data: dict[str, str], order_id: str) -> Any:
+    """Refund a whole order through its payment gateway (audit-logged)."""
+    principal = current_principal()
+    order = queries.get_order(principal, order_id)
+    return transitions.refund(order, principal.user, reason=data["reason"], gateways=gateways())

@@ -1,0 +1,59 @@
+"""Status vocabularies of checkouts, orders, payments and sample requests."""
+
+from __future__ import annotations
+
+import enum
+
+
+class CheckoutStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"  # every order of it was cancelled by the buyer before payment
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+# API.md "Checkout and orders": the only allowed moves.
+ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.REFUNDED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+class SampleStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SHIPPED = "shipped"
+
+
+OPEN_SAMPLE_STATUSES = (SampleStatus.REQUESTED.value, SampleStatus.ACCEPTED.value)
+
+SAMPLE_TRANSITIONS: dict[str, frozenset[SampleStatus]] = {
+    "accept": frozenset({SampleStatus.REQUESTED}),
+    "decline": frozenset({SampleStatus.REQUESTED, SampleStatus.ACCEPTED}),
+    # Shipping implies acceptance: a supplier may ship straight away.
+    "ship": frozenset({SampleStatus.REQUESTED, SampleStatus.ACCEPTED}),
+}

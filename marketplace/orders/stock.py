@@ -1,0 +1,87 @@
+"""Every change of a listing's stock goes through `change_stock`.
+
+Takes are conditional updates, `UPDATE listings SET stock_quantity = stock_quantity - :q
+WHERE id = :id AND stock_quantity >= :q`, so the database itself refuses to oversell: on
+PostgreSQL the row lock makes a concurrent update wait and re-check the condition against
+the committed stock; on SQLite the writer lock serialises whole transactions. Rows are
+always touched in listing-id order, so two checkouts sharing listings cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+
+from marketplace.catalog.models import Listing
+from marketplace.extensions import db
+from search.outbox import enqueue_many
+
+
+@dataclass(frozen=True)
+class Shortage:
+    listing_id: str
+    requested: Decimal
+
+
+def change_stock(deltas: Mapping[str, Decimal]) -> list[Shortage]:
+    """Apply `deltas` (negative: take, positive: give back) in listing-id order.
+
+    Returns the listings that did not have enough stock for their take. When that list is
+    not empty, other takes of this call may already have happened: the caller must roll
+    the transaction back (nothing is announced to search in that case).
+    """
+    shortages: list[Shortage] = []
+    changed: list[str] = []
+    for listing_id in sorted(deltas):
+        delta = deltas[listing_id]
+        if delta == 0:
+            continue
+        stmt = update(Listing).where(Listing.id == listing_id)
+        if delta < 0:
+            stmt = stmt.where(Listing.stock_quantity >= -delta)
+        stmt = stmt.values(
+            stock_quantity=Listing.stock_quantity + delta, version=Listing.version + 1
+        )
+        result = db.session.execute(stmt, execution_options={"synchronize_session": False})
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            shortages.append(Shortage(listing_id, -delta))
+        else:
+            changed.append(listing_id)
+    _expire_loaded(changed)
+    if not shortages:
+        _notify_listing_changed(changed)
+    return shortages
+
+
+def lines_quantities(lines: Iterable[Any]) -> dict[str, Decimal]:
+    """Quantity per listing of order lines (what to give back when they are cancelled)."""
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        totals[line.listing_id] = totals.get(line.listing_id, Decimal(0)) + line.quantity
+    return totals
+
+
+def available_stock(listing_ids: list[str]) -> dict[str, Decimal]:
+    rows = db.session.execute(
+        select(Listing.id, Listing.stock_quantity).where(Listing.id.in_(listing_ids))
+    )
+    return {listing_id: stock for listing_id, stock in rows}
+
+
+def _expire_loaded(listing_ids: list[str]) -> None:
+    """Forget stale stock/version of listings already loaded in this session."""
+    identity_map = db.session.identity_map
+    for listing_id in listing_ids:
+        listing = identity_map.get(db.session.identity_key(Listing, listing_id))
+        if listing is not None:
+            db.session.expire(listing, ["stock_quantity", "version"])
+
+
+def _notify_listing_changed(listing_ids: list[str]) -> None:
+    """Every stock change reaches search through the outbox, in the same transaction, so
+    the in-stock filter follows every reservation and return."""
+    enqueue_many(listing_ids, "stock")

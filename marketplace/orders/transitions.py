@@ -1,0 +1,156 @@
+"""Order status changes after checkout (API.md): cancel (buyer, before payment), ship
+(supplier, paid orders), confirm delivery (buyer), refund (operator, through the gateway).
+
+Each change claims the order row with a compare-and-set on its status, writes one
+`OrderEvent`, and commits once. Illegal moves answer 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.common.errors import Conflict, Forbidden
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.moderation.services import record
+from marketplace.orders.claims import claim
+from marketplace.orders.events import add_event
+from marketplace.orders.expiry import expire_if_due
+from marketplace.orders.models import Checkout, Order, Refund
+from marketplace.orders.states import (
+    ORDER_TRANSITIONS,
+    CheckoutStatus,
+    OrderStatus,
+    PaymentStatus,
+)
+from marketplace.orders.stock import change_stock, lines_quantities
+from marketplace.orders.tx import begin_write
+from payments.interface import PaymentGateway
+
+
+def _prepare(order: Order, to: OrderStatus, verb: str) -> OrderStatus:
+    """Start the write, apply a due expiry first, and check the move is legal."""
+    expire_if_due(order.checkout)
+    begin_write()
+    db.session.refresh(order)
+    current = OrderStatus(order.status)
+    if to not in ORDER_TRANSITIONS[current]:
+        raise Conflict(f"The order is {current.value}; it cannot be {verb}.")
+    return current
+
+
+def _move(order: Order, current: OrderStatus, to: OrderStatus, *, actor: User | None,
+          role: str, details: dict[str, object] | None = None, **values: object) -> None:
+    now = utcnow()
+    stamp = {f"{to.value}_at": now} if hasattr(Order, f"{to.value}_at") else {}
+    if not claim(order, current, status=to.value, updated_at=now, **stamp, **values):
+        raise Conflict("The order changed at the same time; reload it and try again.")
+    add_event(order, current, to, actor=actor, role=role, at=now, details=details)
+
+
+def _give_back(order: Order) -> None:
+    change_stock(lines_quantities(order.lines))
+
+
+def _org_id(user: User) -> str | None:
+    return user.membership.organization_id if user.membership else None
+
+
+def cancel(order: Order, user: User) -> Order:
+    """The buyer cancels an unpaid order: its stock returns and the amount due drops."""
+    if order.buyer_org_id != _org_id(user):
+        raise Forbidden("Only the buyer can cancel an order.")
+    current = _prepare(order, OrderStatus.CANCELLED, "cancelled")
+    checkout = order.checkout
+    now = utcnow()
+    with db.session.begin_nested():
+        # Lock the checkout first so mark-paid and expiry see this cancellation whole.
+        if not claim(checkout, CheckoutStatus.PENDING_PAYMENT, updated_at=now):
+            raise Conflict("The checkout is no longer awaiting payment.")
+        _move(order, current, OrderStatus.CANCELLED, actor=user, role="buyer")
+        _give_back(order)
+        payment = checkout.payment
+        live = db.session.scalars(
+            select(Order.subtotal).where(Order.checkout_id == checkout.id,
+                                         Order.status != OrderStatus.CANCELLED)
+        ).all()
+        if payment is not None:
+            payment.amount = sum(live, Decimal("0.00"))
+            payment.updated_at = now
+            if not live:
+                payment.status = PaymentStatus.CANCELLED.value
+        if not live:
+            claim(checkout, CheckoutStatus.PENDING_PAYMENT,
+                  status=CheckoutStatus.CANCELLED.value, updated_at=now)
+    db.session.commit()
+    return order
+
+
+def ship(order: Order, user: User, *, carrier: str, tracking_number: str) -> Order:
+    if order.supplier_id != _org_id(user):
+        raise Forbidden("Only the supplier of the order can ship it.")
+    current = _prepare(order, OrderStatus.SHIPPED, "shipped")
+    with db.session.begin_nested():
+        _move(order, current, OrderStatus.SHIPPED, actor=user, role="supplier",
+              details={"carrier": carrier.strip(), "tracking_number": tracking_number.strip()},
+              carrier=carrier.strip(), tracking_number=tracking_number.strip())
+    db.session.commit()
+    return order
+
+
+def confirm_delivery(order: Order, user: User) -> Order:
+    if order.buyer_org_id != _org_id(user):
+        raise Forbidden("Only the buyer can confirm delivery.")
+    current = _prepare(order, OrderStatus.DELIVERED, "confirmed as delivered")
+    with db.session.begin_nested():
+        _move(order, current, OrderStatus.DELIVERED, actor=user, role="buyer")
+    db.session.commit()
+    return order
+
+
+def refund(order: Order, operator: User, *, reason: str,
+           gateways: Mapping[str, PaymentGateway]) -> Order:
+    """Refund the whole order through its payment's gateway (audit-logged).
+
+    An order refunded before it shipped also gives its stock back: the goods never left.
+    """
+    current = _prepare(order, OrderStatus.REFUNDED, "refunded")
+    payment = order.checkout.payment
+    if payment is None:
+        raise Conflict("The order has no payment to refund.")
+    gateway = gateways.get(payment.method)
+    if gateway is None:
+        raise Conflict(f"The {payment.method} gateway is not enabled; cannot refund.")
+    reason = reason.strip()
+    with db.session.begin_nested():
+        _move(order, current, OrderStatus.REFUNDED, actor=operator, role="operator",
+              details={"reason": reason, "amount": str(order.subtotal)})
+        result = gateway.refund(order, order.subtotal, reason)
+        refund_row = Refund(
+            order_id=order.id, payment_id=payment.id, method=payment.method,
+            status=result.status, reference=result.reference, currency=order.currency,
+            amount=order.subtotal, reason=reason, created_by_id=operator.id,
+        )
+        db.session.add(refund_row)
+        db.session.refresh(payment, with_for_update=True)  # refunds of sibling orders queue
+        payment.amount_refunded += order.subtotal
+        payment.status = (PaymentStatus.REFUNDED.value
+                          if payment.amount_refunded >= _paid_total(order.checkout)
+                          else PaymentStatus.PARTIALLY_REFUNDED.value)
+        payment.updated_at = utcnow()
+        if current == OrderStatus.PAID:
+            _give_back(order)
+        record(actor=operator, action="order.refund", target_type="order", target_id=order.id,
+               details={"checkout_id": order.checkout_id, "amount": str(order.subtotal),
+                        "currency": order.currency, "reason": reason, "from": current.value,
+                        "refund_status": result.status, "refund_reference": result.reference})
+    db.session.commit()
+    return order
+
+
+def _paid_total(checkout: Checkout) -> Decimal:
+    return sum((o.subtotal for o in checkout.orders if o.paid_at is not None), Decimal("0.00"))
