@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from search import sync
+
+search_cli = AppGroup("search", help="Search index maintenance.")
+
+
+@search_cli.command("reindex")
+def reindex() -> None:
+    """Rebuild the index from the database; searches keep working until the swap."""
+    backend = current_app.extensions["search_backend"]
+    total = sync.published_count()
+    with click.progressbar(length=total, label="Indexing published listings") as bar:
+        done = 0
+
+        def progress(count: int) -> None:
+            nonlocal done
+            bar.update(count - done)
+            done = count
+
+        loaded = backend.rebuild(sync.published_documents(), progress=progress)
+    click.echo(f"Indexed {loaded} listings ({backend.name}).")
+
+
+@search_cli.command("sync")
+def sync_command() -> None:
+    """Apply changes left in the outbox (e.g. while the backend was down)."""
+    backlog = sync.backlog()
+    backend = current_app.extensions["search_backend"]
+    with click.progressbar(length=backlog, label="Draining search outbox") as bar:
+        result = sync.drain(backend)
+        bar.update(result.rows)
+    if result.error:
+        raise click.ClickException(
+            f"search backend unavailable after {result.rows} rows; "
+            f"{sync.backlog()} left in the outbox: {result.error}"
+        )
+    click.echo(f"Synced {result.rows} outbox rows: {result.upserted} indexed, "
+               f"{result.deleted} removed.")
+
+
+@search_cli.command("status")
+def status() -> None:
+    """Documents in the index vs published listings, and the outbox backlog."""
+    backend = current_app.extensions["search_backend"]
+    click.echo(f"backend:            {backend.name}")
+    click.echo(f"published listings: {sync.published_count()}")
+    try:
+        click.echo(f"indexed documents:  {backend.count()}")
+    except Exception as exc:  # report, don't crash: this command exists for outages
+        click.echo(f"indexed documents:  unavailable ({exc})")
+    click.echo(f"outbox backlog:     {sync.backlog()}")

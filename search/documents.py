@@ -1,0 +1,160 @@
+"""A listing → its search document, in one place (DESIGN.md "Search").
+
+The document holds what results display (the API's item fields, plus a few for filters,
+sorting and highlighting) and, under `"search"`, the analysed text every backend indexes:
+lists of normalised tokens per logical field. `version` is the listing's version: a
+backend never lets a document replace one with a higher version.
+
+Logical fields under `"search"` (weights are the embedded backend's, highest first):
+`title` (Chinese and English titles, IECIC Chinese name), `codes` (CAS/EC, digits only),
+`inci`, `botanical`, `pinyin` (full pinyin of each Chinese title word and of the whole
+Chinese title), `initials` (their initials, 2+ letters), `synonyms` (equivalents of the
+synonym terms found in titles, INCI and botanical name), `supplier`, `attrs` (category,
+plant part, extraction, form, origin), `description`, `related` (equivalents of the
+synonym terms found in supplier name, attributes and description). With `synonyms` and
+`related`, a document matches every equivalent of its words without query expansion.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from search.synonyms import SynonymTable, default_table
+from search.terms import compact_code
+from search.text import analyze, has_cjk, is_cjk, pinyin_full, pinyin_initials
+
+if TYPE_CHECKING:
+    from marketplace.catalog.models import Listing
+
+SEARCH_FIELDS = (
+    "title", "codes", "inci", "botanical", "pinyin", "initials", "synonyms", "supplier",
+    "attrs", "description", "related",
+)
+_MONEY = Decimal("0.01")
+_QUANTITY = Decimal("0.001")
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def _lowest_price(listing: Listing) -> Decimal:
+    if listing.min_unit_price is not None:
+        return Decimal(listing.min_unit_price)
+    prices = [Decimal(t.unit_price) for t in (listing.price_tiers or [])]
+    return min(prices) if prices else Decimal(0)
+
+
+def _tokens(*texts: str | None) -> list[str]:
+    out: list[str] = []
+    for text in texts:
+        out.extend(analyze(text))
+    return out
+
+
+def _pinyin(*titles: str | None) -> tuple[list[str], list[str]]:
+    full: list[str] = []
+    initials: list[str] = []
+    for title in titles:
+        if not title or not has_cjk(title):
+            continue
+        words = [t for t in analyze(title) if len(t) > 1 and has_cjk(t)]
+        whole = "".join(ch for ch in title if is_cjk(ch))
+        for word in [*words, whole]:
+            reading = pinyin_full(word)
+            if reading and reading not in full:
+                full.append(reading)
+            letters = pinyin_initials(word)
+            if len(letters) > 1 and letters not in initials:
+                initials.append(letters)
+    return full, initials
+
+
+def _synonyms(table: SynonymTable, *texts: str | None) -> list[str]:
+    terms: list[str] = []
+    for text in texts:
+        terms.extend(t for t in table.expand_text(text) if t not in terms)
+    return _tokens(*terms)
+
+
+def search_fields(listing: Listing, synonyms: SynonymTable | None = None) -> dict[str, list[str]]:
+    """The analysed text of a listing, per logical field."""
+    table = synonyms or default_table()
+    supplier = listing.supplier
+    supplier_name = supplier.name if supplier is not None else None
+    attributes = (
+        (listing.category or "").replace("_", " "),
+        listing.plant_part,
+        listing.extraction_method,
+        listing.form,
+        listing.origin_province,
+        listing.origin_city,
+    )
+    full, initials = _pinyin(listing.title_zh, listing.iecic_name_zh)
+    codes = [compact_code(c) for c in (listing.cas_number, listing.ec_number) if c]
+    return {
+        "title": _tokens(listing.title_zh, listing.title_en, listing.iecic_name_zh),
+        "codes": codes,
+        "inci": _tokens(listing.inci_name),
+        "botanical": _tokens(listing.botanical_name),
+        "pinyin": full,
+        "initials": initials,
+        "synonyms": _synonyms(
+            table, listing.title_zh, listing.title_en, listing.inci_name, listing.botanical_name
+        ),
+        "supplier": _tokens(supplier_name),
+        "attrs": _tokens(*attributes),
+        "description": _tokens(listing.description),
+        "related": _synonyms(table, supplier_name, *attributes, listing.description),
+    }
+
+
+def listing_document(listing: Listing, synonyms: SynonymTable | None = None) -> dict[str, Any]:
+    """The search document of a (published) listing."""
+    supplier = listing.supplier
+    moq = Decimal(listing.moq if listing.moq is not None else 0)
+    stock = Decimal(listing.stock_quantity if listing.stock_quantity is not None else 0)
+    return {
+        "id": listing.id,
+        "version": int(listing.version or 1),
+        "title_zh": listing.title_zh,
+        "title_en": listing.title_en,
+        "inci_name": listing.inci_name,
+        "cas_number": listing.cas_number,
+        "ec_number": listing.ec_number,
+        "category": listing.category,
+        "botanical_name": listing.botanical_name,
+        "plant_part": listing.plant_part,
+        "extraction_method": listing.extraction_method,
+        "form": listing.form,
+        "description": listing.description,
+        "origin": {
+            "country": listing.origin_country,
+            "province": listing.origin_province,
+            "city": listing.origin_city,
+        },
+        "certifications": sorted(set(listing.certifications or [])),
+        "iecic_name_zh": listing.iecic_name_zh,
+        "unit": listing.unit,
+        "moq": str(moq.quantize(_QUANTITY)),
+        "min_unit_price": str(_lowest_price(listing).quantize(_MONEY)),
+        "currency": listing.currency or "CNY",
+        "in_stock": stock > 0 and stock >= moq,
+        "sample_available": bool(listing.sample_available),
+        "lead_time_days": listing.lead_time_days,
+        "supplier": {
+            "id": listing.supplier_id or (supplier.id if supplier is not None else None),
+            "name": supplier.name if supplier is not None else None,
+            "verified": bool(supplier is not None and supplier.is_verified),
+        },
+        "published_at": _iso(listing.published_at),
+        "created_at": _iso(listing.created_at),
+        "updated_at": _iso(listing.updated_at),
+        "search": search_fields(listing, synonyms),
+    }

@@ -1,0 +1,201 @@
+"""Text analysis shared by documents, queries and both backends.
+
+* `normalize`: NFKC (full-width → half-width), lower case, diacritics and tone marks
+  removed (`Méiguī` → `meigui`); with `pinyin=True`, `ü` becomes `v` as pypinyin writes it.
+* `segment`: Chinese runs cut by jieba (`fine=True`: `lcut_for_search`, which also emits the
+  sub-words of long words; `fine=False`: `lcut`, the coarse words), other runs split into
+  words of letters and digits. Input should already be normalised.
+* `pinyin_full` / `pinyin_initials`: `玫瑰` → `meigui` / `mg` (no tones, `ü` as `v`).
+* `split_pinyin`: `meigui` → `["mei", "gui"]`, None when the string is not pinyin.
+
+jieba is initialised once per process, quietly, with the Chinese terms of the synonym
+table added to its dictionary so that e.g. `透明质酸钠` stays one word on both sides.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from typing import Any
+
+import jieba
+from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
+
+_WORD = re.compile(r"[^\W_]+")
+_TONE_NUMBERED = re.compile(r"(?:[a-z]+[1-5]?)+")
+# Interjection "syllables" pypinyin knows (嗯 n, 呣 m, 哼 hng ...): never part of a query.
+_NOT_SYLLABLES = frozenset({"n", "ng", "m", "hm", "hng", "r", "o", "ei", "yo", "lo"})
+# Function words that carry no meaning in a product search.
+CJK_STOPWORDS = frozenset({"的", "和", "与", "及", "或", "之"})
+LATIN_STOPWORDS = frozenset({"a", "an", "the", "of", "and", "or", "for", "with"})
+
+_jieba_lock = threading.Lock()
+_jieba: jieba.Tokenizer | None = None
+
+
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
+_RUNS = re.compile(f"([{_CJK_CLASS}]+)|[^{_CJK_CLASS}]+")
+
+
+def is_cjk(ch: str) -> bool:
+    return _CJK_RUN.match(ch) is not None
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RUN.search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize_char(ch: str, pinyin: bool = False) -> str:
+    """One character normalised (used to map highlights back onto the original text)."""
+    if pinyin and ch in "üÜǖǘǚǜǕǗǙǛ":
+        return "v"
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    if folded.isascii() or all(is_cjk(c) for c in folded):
+        return folded
+    decomposed = unicodedata.normalize("NFD", folded)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_U_UMLAUT = str.maketrans({c: "v" for c in "üÜǖǘǚǜǕǗǙǛ"})
+
+
+def normalize(text: str | None, *, pinyin: bool = False) -> str:
+    if not text:
+        return ""
+    if text.isascii():
+        return text.lower()
+    if pinyin:
+        text = text.translate(_U_UMLAUT)
+    folded = unicodedata.normalize("NFKC", text).lower()
+    decomposed = unicodedata.normalize("NFD", folded)
+    if decomposed == folded:
+        return folded
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _tokenizer() -> jieba.Tokenizer:
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for word in _domain_words():
+                    tokenizer.add_word(word)
+                _jieba = tokenizer
+    return _jieba
+
+
+def _domain_words() -> list[str]:
+    # Imported here: search.synonyms uses this module's normalisation.
+    from search.synonyms import chinese_terms
+
+    return chinese_terms()
+
+
+def runs(text: str) -> list[tuple[bool, str]]:
+    """Split text into maximal runs of (is_chinese, run)."""
+    return [(m.group(1) is not None, m.group()) for m in _RUNS.finditer(text)]
+
+
+def segment(text: str, *, fine: bool = True) -> list[str]:
+    """Tokens of already-normalised text, in order."""
+    if len(text) <= 80:
+        return list(_segment_cached(text, fine))
+    return _segment(text, fine)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _segment_cached(text: str, fine: bool) -> tuple[str, ...]:
+    # Titles, names and attributes repeat across listings: segment each once.
+    return tuple(_segment(text, fine))
+
+
+def _segment(text: str, fine: bool) -> list[str]:
+    tokens: list[str] = []
+    for chinese, run in runs(text):
+        if chinese:
+            tokenizer = _tokenizer()
+            words = tokenizer.lcut_for_search(run) if fine else tokenizer.lcut(run)
+            tokens.extend(w for w in words if w.strip())
+        else:
+            tokens.extend(_WORD.findall(run))
+    return tokens
+
+
+def analyze(text: str | None, *, fine: bool = True) -> list[str]:
+    """normalize + segment."""
+    return segment(normalize(text), fine=fine)
+
+
+def chinese_words(text: str | None) -> list[str]:
+    """The coarse Chinese words of a text (jieba `lcut`), without single characters."""
+    return [t for t in analyze(text, fine=False) if len(t) > 1 and has_cjk(t)]
+
+
+@functools.lru_cache(maxsize=50_000)
+def pinyin_full(word: str) -> str:
+    return "".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+
+
+@functools.lru_cache(maxsize=50_000)
+def pinyin_initials(word: str) -> str:
+    return "".join(lazy_pinyin(word, style=Style.FIRST_LETTER, errors="ignore"))
+
+
+@functools.cache
+def syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable pypinyin knows (`ü` written `v`)."""
+    found: set[str] = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            found.add(normalize(reading, pinyin=True))
+    return frozenset(s for s in found if s.isalpha() and s not in _NOT_SYLLABLES)
+
+
+@functools.lru_cache(maxsize=2048)
+def split_pinyin(text: str) -> tuple[str, ...] | None:
+    """Split a toneless pinyin string into syllables (fewest syllables wins), else None."""
+    if not text or not text.isascii() or not text.isalpha():
+        return None
+    known = syllables()
+    n = len(text)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 6), end):
+            head = best[start]
+            if head is not None and text[start:end] in known:
+                candidate = (*head, text[start:end])
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    return best[n]
+
+
+def pinyin_variant(token: str) -> str | None:
+    """What a typed latin token means as toneless pinyin: `mei2gui1` → `meigui`; else None."""
+    if _TONE_NUMBERED.fullmatch(token) is None:
+        return None
+    plain = re.sub(r"[1-5]", "", token)
+    return plain if split_pinyin(plain) else None
+
+
+def singular(token: str) -> str | None:
+    """A naive English singular (`seeds` → `seed`), or None when there is none to try."""
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss") and token.isalpha():
+        return token[:-1]
+    return None
+
+
+def warm_up() -> Any:
+    """Load jieba's dictionary and the syllable table now rather than on the first request."""
+    _tokenizer()
+    return syllables()

@@ -1,0 +1,181 @@
+"""Search over HTTP: listings enter and leave the index through the outbox as their
+status changes, and an outage of the backend loses nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from search.interface import SearchUnavailable
+from search.sync import backlog
+from tests.factories import listing_body
+
+
+def search(client, **params):
+    response = client.get("/api/v1/search/listings", query_string=params)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def ids(result):
+    return [item["id"] for item in result["items"]]
+
+
+@pytest.fixture
+def publish(client, supplier, operator):
+    def publish_listing(**overrides):
+        created = client.post("/api/v1/listings", json=listing_body(**overrides),
+                              headers=supplier.headers)
+        assert created.status_code == 201, created.json
+        listing_id = created.json["id"]
+        assert client.post(f"/api/v1/listings/{listing_id}/submit",
+                           headers=supplier.headers).status_code == 200
+        approved = client.post(f"/api/v1/moderation/listings/{listing_id}/approve",
+                               headers=operator.headers)
+        assert approved.status_code == 200, approved.json
+        return listing_id
+
+    return publish_listing
+
+
+def test_published_listing_is_searchable_at_once_and_drafts_never(client, supplier, publish):
+    draft = client.post("/api/v1/listings", headers=supplier.headers,
+                        json=listing_body(title_zh="玫瑰草稿", inci_name="Rosa Damascena Oil"))
+    listing_id = publish()
+    for q in ("玫瑰", "meigui", "rose", "Rosa Rugosa Flower Extract", "84696-47-9"):
+        assert ids(search(client, q=q)) == [listing_id], q
+    assert draft.json["id"] not in ids(search(client, q="玫瑰"))
+    item = search(client, q="玫瑰")["items"][0]
+    assert item["supplier"] == {"id": supplier.org.id, "name": supplier.org.name,
+                                "verified": True}
+    cheapest = min(Decimal(t["unit_price"]) for t in listing_body()["price_tiers"])
+    assert item["min_unit_price"] == f"{cheapest:.2f}"
+    assert "<em>" in "".join(item["highlight"].values())
+
+
+def test_suspend_archive_and_content_edit_take_listings_out_of_search(
+    client, supplier, operator, publish
+):
+    listing_id = publish()
+    suspended = client.post(f"/api/v1/moderation/listings/{listing_id}/suspend",
+                            json={"reason": "检测报告过期"}, headers=operator.headers)
+    assert suspended.status_code == 200
+    assert ids(search(client, q="玫瑰")) == []
+    client.post(f"/api/v1/moderation/listings/{listing_id}/reinstate", headers=operator.headers)
+    assert ids(search(client, q="玫瑰")) == [listing_id]
+
+    # A content edit sends it back to review (and out of search) ...
+    edited = client.patch(f"/api/v1/listings/{listing_id}", json={"description": "新工艺"},
+                          headers=supplier.headers)
+    assert edited.json["status"] == "pending_review"
+    assert ids(search(client, q="玫瑰")) == []
+    client.post(f"/api/v1/moderation/listings/{listing_id}/approve", headers=operator.headers)
+    assert ids(search(client, q="玫瑰")) == [listing_id]
+
+    client.post(f"/api/v1/listings/{listing_id}/archive", headers=supplier.headers)
+    assert ids(search(client, q="玫瑰")) == []
+
+
+def test_price_and_stock_edits_reach_search_filters(client, supplier, publish):
+    listing_id = publish()
+    assert ids(search(client, q="玫瑰", max_price="100")) == []
+    patched = client.patch(
+        f"/api/v1/listings/{listing_id}", headers=supplier.headers,
+        json={"price_tiers": [{"min_quantity": "5", "unit_price": "95.00"}]},
+    )
+    assert patched.json["status"] == "published"
+    found = search(client, q="玫瑰", max_price="100")
+    assert ids(found) == [listing_id]
+    assert found["items"][0]["min_unit_price"] == "95.00"
+
+    client.patch(f"/api/v1/listings/{listing_id}", json={"stock_quantity": "0"},
+                 headers=supplier.headers)
+    assert ids(search(client, q="玫瑰", in_stock="true")) == []
+    assert ids(search(client, q="玫瑰", in_stock="false")) == [listing_id]
+
+
+def test_backend_outage_never_fails_a_write_and_sync_catches_up(
+    app, client, runner, supplier, operator, publish, monkeypatch
+):
+    backend = app.extensions["search_backend"]
+    first = publish()
+
+    def down(*_args, **_kwargs):
+        raise SearchUnavailable("index file unavailable")
+
+    monkeypatch.setattr(backend, "upsert", down)
+    monkeypatch.setattr(backend, "delete", down)
+    second = publish(title_zh="平阴玫瑰纯露", inci_name="Rosa Rugosa Flower Water",
+                     cas_number=None, category="floral_water")
+    suspended = client.post(f"/api/v1/moderation/listings/{first}/suspend",
+                            json={"reason": "复检"}, headers=operator.headers)
+    assert suspended.status_code == 200
+    assert backlog() >= 2
+
+    monkeypatch.undo()
+    assert set(ids(search(client, q="玫瑰"))) == {first}  # the index is stale meanwhile
+    result = runner.invoke(args=["search", "sync"])
+    assert result.exit_code == 0, result.output
+    assert backlog() == 0
+    assert ids(search(client, q="玫瑰")) == [second]
+
+
+def test_sync_reports_a_backend_that_is_still_down(app, runner, supplier, publish, monkeypatch):
+    backend = app.extensions["search_backend"]
+
+    def down(*_args, **_kwargs):
+        raise SearchUnavailable("connection refused")
+
+    monkeypatch.setattr(backend, "upsert", down)
+    publish()
+    result = runner.invoke(args=["search", "sync"])
+    assert result.exit_code != 0
+    assert "unavailable" in result.output
+    assert backlog() >= 1
+
+
+def test_search_outage_answers_503_with_a_clear_message(app, client, monkeypatch):
+    def down(*_args, **_kwargs):
+        raise SearchUnavailable("connection refused")
+
+    monkeypatch.setattr(app.extensions["search_backend"], "search", down)
+    response = client.get("/api/v1/search/listings?q=rose")
+    assert response.status_code == 503
+    assert "unavailable" in response.json["message"]
+
+
+def test_filters_facets_and_suggest_over_http(client, publish):
+    rose = publish()
+    oil = publish(title_zh="宁夏葡萄籽油", title_en="Ningxia Grape Seed Oil",
+                  inci_name="Vitis Vinifera (Grape) Seed Oil", cas_number="85594-37-2",
+                  category="vegetable_oil", origin={"country": "CN", "province": "宁夏"},
+                  certifications=["CN_ORGANIC"], description="冷榨葡萄籽油")
+    everything = search(client)
+    assert set(ids(everything)) == {rose, oil}
+    facets = {f["value"]: f["count"] for f in everything["facets"]["category"]}
+    assert facets == {"plant_extract": 1, "vegetable_oil": 1}
+    assert ids(search(client, category="vegetable_oil")) == [oil]
+    assert ids(search(client, certification=["GI", "ISO_22716"])) == [rose]
+    assert ids(search(client, origin_province="宁夏")) == [oil]
+    assert ids(search(client, q="grape seed")) == [oil]
+
+    suggestions = client.get("/api/v1/search/suggest", query_string={"q": "葡"}).json
+    assert oil in [s["listing_id"] for s in suggestions["suggestions"]]
+
+
+def test_bad_search_parameters_are_422(client):
+    response = client.get("/api/v1/search/listings?sort=cheapest&per_page=500")
+    assert response.status_code == 422
+    assert {"sort", "per_page"} <= set(response.json["errors"]["query"])
+
+
+def test_reindex_and_status_commands(client, runner, publish):
+    listing_id = publish()
+    status = runner.invoke(args=["search", "status"])
+    assert "published listings: 1" in status.output
+    assert "indexed documents:  1" in status.output
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 listings" in result.output
+    assert ids(search(client, q="玫瑰")) == [listing_id]
