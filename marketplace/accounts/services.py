@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import (
@@ -117,12 +118,20 @@ def login(email: str, password: str, token_ttl: timedelta) -> IssuedToken | None
 
 
 def authenticate_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    if not row.user.is_active:
-        return None
-    return row.user
+    """The active user owning a live token, loaded with membership and organization in one
+    query (this runs on every authenticated request)."""
+    user = db.session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == hash_token(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+        .options(joinedload(User.membership).joinedload(Membership.organization))
+    )
+    return user
 
 
 def revoke_token(token: str) -> None:
