@@ -11,3 +11,10 @@ accesslog = "-"
 # Never log query strings' secrets: the access log shows the request line only, and
 # tokens travel in the Authorization header, which is not logged.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def post_worker_init(worker):  # noqa: ARG001 - gunicorn's hook signature
+    """Load jieba's dictionary and the synonym table before the first request, not in it."""
+    from search.text import warm_up
+
+    warm_up()
