@@ -162,3 +162,17 @@ def checkout_body(*items: tuple[Any, Any], **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def publish_via_api(client: Any, supplier: Account, operator: Account, **fields: Any) -> str:
+    """Create, submit and approve a listing over HTTP (the outbox path a real one takes)."""
+    created = client.post("/api/v1/listings", json=listing_body(**fields),
+                          headers=supplier.headers)
+    assert created.status_code == 201, created.json
+    listing_id: str = created.json["id"]
+    submitted = client.post(f"/api/v1/listings/{listing_id}/submit", headers=supplier.headers)
+    assert submitted.status_code == 200, submitted.json
+    approved = client.post(f"/api/v1/moderation/listings/{listing_id}/approve",
+                           headers=operator.headers)
+    assert approved.status_code == 200, approved.json
+    return listing_id

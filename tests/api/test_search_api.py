@@ -9,7 +9,7 @@ import pytest
 
 from search.interface import SearchUnavailable
 from search.sync import backlog
-from tests.factories import listing_body
+from tests.factories import listing_body, publish_via_api
 
 
 def search(client, **params):
@@ -24,19 +24,7 @@ def ids(result):
 
 @pytest.fixture
 def publish(client, supplier, operator):
-    def publish_listing(**overrides):
-        created = client.post("/api/v1/listings", json=listing_body(**overrides),
-                              headers=supplier.headers)
-        assert created.status_code == 201, created.json
-        listing_id = created.json["id"]
-        assert client.post(f"/api/v1/listings/{listing_id}/submit",
-                           headers=supplier.headers).status_code == 200
-        approved = client.post(f"/api/v1/moderation/listings/{listing_id}/approve",
-                               headers=operator.headers)
-        assert approved.status_code == 200, approved.json
-        return listing_id
-
-    return publish_listing
+    return lambda **fields: publish_via_api(client, supplier, operator, **fields)
 
 
 def test_published_listing_is_searchable_at_once_and_drafts_never(client, supplier, publish):
