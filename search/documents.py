@@ -145,7 +145,7 @@ def listing_document(listing: Listing, synonyms: SynonymTable | None = None) -> 
         "moq": str(moq.quantize(_QUANTITY)),
         "min_unit_price": str(_lowest_price(listing).quantize(_MONEY)),
         "currency": listing.currency or "CNY",
-        "in_stock": stock > 0 and stock >= moq,
+        "in_stock": listing.stock_covers_moq(stock, moq),
         "sample_available": bool(listing.sample_available),
         "lead_time_days": listing.lead_time_days,
         "supplier": {

@@ -94,6 +94,11 @@ class Listing(db.Model):  # type: ignore[name-defined]
         lazy="selectin",
     )
 
+    @staticmethod
+    def stock_covers_moq(stock: Decimal, moq: Decimal) -> bool:
+        """The "in stock" of search: at least one minimum order can be filled."""
+        return stock > 0 and stock >= moq
+
     @property
     def origin(self) -> dict[str, str | None]:
         return {

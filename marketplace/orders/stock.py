@@ -35,7 +35,7 @@ def change_stock(deltas: Mapping[str, Decimal]) -> list[Shortage]:
     the transaction back (nothing is announced to search in that case).
     """
     shortages: list[Shortage] = []
-    changed: list[str] = []
+    changed: dict[str, Decimal] = {}
     for listing_id in sorted(deltas):
         delta = deltas[listing_id]
         if delta == 0:
@@ -50,8 +50,8 @@ def change_stock(deltas: Mapping[str, Decimal]) -> list[Shortage]:
         if result.rowcount == 0:  # type: ignore[attr-defined]
             shortages.append(Shortage(listing_id, -delta))
         else:
-            changed.append(listing_id)
-    _expire_loaded(changed)
+            changed[listing_id] = delta
+    _expire_loaded(list(changed))
     if not shortages:
         _notify_listing_changed(changed)
     return shortages
@@ -81,7 +81,22 @@ def _expire_loaded(listing_ids: list[str]) -> None:
             db.session.expire(listing, ["stock_quantity", "version"])
 
 
-def _notify_listing_changed(listing_ids: list[str]) -> None:
-    """Every stock change reaches search through the outbox, in the same transaction, so
-    the in-stock filter follows every reservation and return."""
-    enqueue_many(listing_ids, "stock")
+def _notify_listing_changed(applied: Mapping[str, Decimal]) -> None:
+    """Tell search about stock changes that flip a listing's in-stock flag.
+
+    Search shows no quantities, only whether a minimum order can be filled, so most
+    reservations change nothing it holds; announcing only the flips keeps the outbox (and
+    re-indexing on the checkout path) to what buyers can see.
+    """
+    if not applied:
+        return
+    rows = db.session.execute(
+        select(Listing.id, Listing.stock_quantity, Listing.moq)
+        .where(Listing.id.in_(list(applied)))
+    )
+    flipped = [
+        listing_id for listing_id, stock, moq in rows
+        if Listing.stock_covers_moq(stock, moq)
+        != Listing.stock_covers_moq(stock - applied[listing_id], moq)
+    ]
+    enqueue_many(flipped, "stock")

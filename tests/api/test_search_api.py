@@ -9,7 +9,7 @@ import pytest
 
 from search.interface import SearchUnavailable
 from search.sync import backlog
-from tests.factories import listing_body, publish_via_api
+from tests.factories import checkout_body, listing_body, publish_via_api
 
 
 def search(client, **params):
@@ -167,3 +167,24 @@ def test_reindex_and_status_commands(client, runner, publish):
     assert result.exit_code == 0, result.output
     assert "Indexed 1 listings" in result.output
     assert ids(search(client, q="玫瑰")) == [listing_id]
+
+
+def test_checkouts_that_exhaust_stock_flip_the_in_stock_filter(client, buyer, publish):
+    listing_id = publish(stock_quantity="12")  # MOQ 5
+    assert ids(search(client, q="玫瑰", in_stock="true")) == [listing_id]
+
+    first = client.post("/api/v1/checkouts", json=checkout_body((listing_id, "5")),
+                        headers=buyer.headers)
+    assert first.status_code == 201
+    assert ids(search(client, q="玫瑰", in_stock="true")) == [listing_id]  # 7 left ≥ MOQ
+
+    second = client.post("/api/v1/checkouts", json=checkout_body((listing_id, "5")),
+                         headers=buyer.headers)
+    assert second.status_code == 201
+    assert ids(search(client, q="玫瑰", in_stock="true")) == []  # 2 left < MOQ
+    assert ids(search(client, q="玫瑰", in_stock="false")) == [listing_id]
+
+    order_id = second.json["orders"][0]["id"]
+    assert client.post(f"/api/v1/orders/{order_id}/cancel",
+                       headers=buyer.headers).status_code == 200
+    assert ids(search(client, q="玫瑰", in_stock="true")) == [listing_id]
