@@ -2,8 +2,8 @@
 
 * pysqlite's own transaction handling is switched off and SQLAlchemy emits BEGIN itself,
   so SAVEPOINTs work (the test suite and nested service transactions rely on them).
-* WAL lets several gunicorn workers read while one writes; busy_timeout waits for a lock
-  instead of failing at once; foreign keys are enforced as on PostgreSQL.
+* WAL lets several gunicorn workers read while one writes; busy_timeout waits (up to 30 s)
+  for a lock instead of failing at once; foreign keys are enforced as on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def configure_sqlite_engine(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA busy_timeout=30000")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
