@@ -71,10 +71,11 @@ def _register_blueprints(api: Api) -> None:
     from marketplace.orders.moderation_routes import blp as orders_moderation_blp
     from marketplace.orders.routes import blp as orders_blp
     from marketplace.orders.sample_routes import blp as samples_blp
+    from marketplace.payouts.routes import blp as payouts_blp
     from search.routes import blp as search_blp
 
     for blp in (health_blp, accounts_blp, catalog_blp, moderation_blp, listing_import_blp,
-                search_blp, orders_blp, orders_moderation_blp, samples_blp):
+                search_blp, orders_blp, orders_moderation_blp, samples_blp, payouts_blp):
         api.register_blueprint(blp)
 
 

@@ -73,6 +73,12 @@ def load_settings(instance_path: str, env: Mapping[str, str] | None = None) -> d
         "STRIPE_SECRET_KEY": stripe_key,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
+        "STRIPE_MAX_NETWORK_RETRIES": _int(env, "STRIPE_MAX_NETWORK_RETRIES", 2),
+        # Where Stripe sends a supplier back after (or when the link expired during) onboarding.
+        "PAYOUTS_RETURN_URL": env.get("MARKETPLACE_PAYOUTS_RETURN_URL",
+                                      "http://localhost:3000/settings/payouts?onboarding=done"),
+        "PAYOUTS_REFRESH_URL": env.get("MARKETPLACE_PAYOUTS_REFRESH_URL",
+                                       "http://localhost:3000/settings/payouts?onboarding=retry"),
         "PLATFORM_FEE_BPS": _int(env, "MARKETPLACE_PLATFORM_FEE_BPS", 300),
         "CHECKOUT_TTL_MINUTES": _int(env, "MARKETPLACE_CHECKOUT_TTL_MINUTES", 60),
         "TOKEN_TTL_HOURS": _int(env, "MARKETPLACE_TOKEN_TTL_HOURS", 24 * 30),

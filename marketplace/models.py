@@ -13,10 +13,11 @@ from marketplace.orders.models import (
     Refund,
     SampleRequest,
 )
+from marketplace.payouts.models import PayoutAccount, StripeEvent
 from search.outbox import SearchOutboxEntry
 
 __all__ = [
     "ApiToken", "AuditLogEntry", "Checkout", "IdempotencyRecord", "Listing", "Membership",
-    "Order", "OrderEvent", "OrderLine", "Organization", "Payment", "PriceTier", "Refund",
-    "SampleRequest", "SearchOutboxEntry", "User",
+    "Order", "OrderEvent", "OrderLine", "Organization", "Payment", "PayoutAccount", "PriceTier",
+    "Refund", "SampleRequest", "SearchOutboxEntry", "StripeEvent", "User",
 ]

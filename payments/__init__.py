@@ -10,11 +10,22 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from payments.bank_transfer import BankTransferGateway
-from payments.interface import PaymentGateway, PaymentStart, RefundResult
+import stripe
 
-__all__ = ["BankTransferGateway", "PaymentGateway", "PaymentStart", "RefundResult",
-           "build_gateways"]
+from payments.bank_transfer import BankTransferGateway
+from payments.interface import (
+    PaymentDeclined,
+    PaymentError,
+    PaymentGateway,
+    PaymentStart,
+    PaymentUnavailable,
+    RefundResult,
+)
+from payments.stripe_gateway import StripeGateway
+
+__all__ = ["BankTransferGateway", "PaymentDeclined", "PaymentError", "PaymentGateway",
+           "PaymentStart", "PaymentUnavailable", "RefundResult", "StripeGateway",
+           "build_gateways", "build_stripe_client"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +41,28 @@ def build_gateways(config: Mapping[str, Any]) -> dict[str, PaymentGateway]:
                 bank_name=config["BANK_NAME"],
             )
         elif name == "stripe":
-            logger.warning("Payment gateway 'stripe' is listed but not available; skipped.")
+            if not config.get("STRIPE_SECRET_KEY"):
+                logger.warning("Payment gateway 'stripe' is listed but STRIPE_SECRET_KEY is "
+                               "not set; skipped.")
+                continue
+            if not config.get("STRIPE_WEBHOOK_SECRET"):
+                logger.warning("STRIPE_WEBHOOK_SECRET is not set: every Stripe webhook will "
+                               "be refused (400) and card payments never confirmed.")
+            gateways[name] = StripeGateway(
+                build_stripe_client(config),
+                fee_bps=int(config.get("PLATFORM_FEE_BPS", 300)),
+                webhook_secret=config.get("STRIPE_WEBHOOK_SECRET", ""),
+            )
         else:
             raise ValueError(f"Unknown payment gateway {name!r} in MARKETPLACE_PAYMENT_GATEWAYS")
     return gateways
+
+
+def build_stripe_client(config: Mapping[str, Any]) -> stripe.StripeClient:
+    """The SDK client, pointed at `STRIPE_API_BASE` when set (tests, stripe-mock)."""
+    base = config.get("STRIPE_API_BASE") or None
+    return stripe.StripeClient(
+        config["STRIPE_SECRET_KEY"],
+        base_addresses={"api": base} if base else None,
+        max_network_retries=int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
+    )

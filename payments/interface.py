@@ -42,6 +42,31 @@ class RefundableOrder(Protocol):
     @property
     def subtotal(self) -> Decimal: ...
 
+    @property
+    def payment_intent_id(self) -> str | None:
+        """The card payment that paid the order (Stripe), else None."""
+        ...
+
+    @property
+    def transfer_id(self) -> str | None:
+        """The supplier's share sent to its connected account (Stripe), else None."""
+        ...
+
+
+class PaymentError(Exception):
+    """The payment provider did not do what was asked. Raised before anything is recorded,
+    so the caller's transaction rolls back whole (nothing half-written).
+
+    The web app answers 502 for this base class (the provider refused the request)."""
+
+
+class PaymentDeclined(PaymentError):
+    """The buyer's card or bank declined the payment (answered 402)."""
+
+
+class PaymentUnavailable(PaymentError):
+    """The provider is down, unreachable or rate limiting us: retry later (answered 503)."""
+
 
 @dataclass(frozen=True)
 class PaymentStart:
@@ -70,6 +95,8 @@ class RefundResult:
 
     status: str
     reference: str | None = None
+    # The reversal of the supplier's transfer that went with the refund (Stripe).
+    transfer_reversal_id: str | None = None
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
+from payments.interface import PaymentDeclined, PaymentError, PaymentUnavailable
 from search.interface import SearchUnavailable
 
 
@@ -86,6 +87,13 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.warning("search backend unavailable: %s", exc)
         return error_body(503, "Search is temporarily unavailable; please retry shortly."), 503
 
+    def handle_payment_error(exc: PaymentError) -> tuple[dict[str, Any], int]:
+        # The gateway raised before anything was recorded; the transaction rolls back.
+        status = (402 if isinstance(exc, PaymentDeclined)
+                  else 503 if isinstance(exc, PaymentUnavailable) else 502)
+        return error_body(status, str(exc)), status
+
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(PaymentError, handle_payment_error)
     app.register_error_handler(SearchUnavailable, handle_search_unavailable)
     app.register_error_handler(MethodNotAllowed, handle_method_not_allowed)

@@ -32,6 +32,7 @@ from marketplace.orders.schemas import CheckoutSchema
 from marketplace.orders.states import CheckoutStatus, OrderStatus
 from marketplace.orders.stock import Shortage, available_stock, change_stock
 from marketplace.orders.tx import begin_write
+from marketplace.payouts.services import suppliers_without_payouts
 from payments.interface import PaymentGateway, PaymentStart
 
 REFERENCE_ATTEMPTS = 5  # a clash among 30**8 references is rare; five in a row never happens
@@ -104,8 +105,13 @@ def place_checkout(
 
 def _create(buyer: Organization, user: User, data: dict[str, Any], gateway: PaymentGateway,
             ttl: timedelta) -> tuple[Checkout, PaymentStart]:
-    """Price, reserve, then write checkout, orders, lines, events and payment in one flush."""
+    """Price, reserve, then write checkout, orders, lines, events and payment in one flush.
+
+    The gateway starts the payment (Stripe: creates the PaymentIntent) inside the same
+    transaction: if it fails, everything — the stock reservation too — rolls back."""
     lines = price_lines(buyer, data["items"])
+    if gateway.name == "stripe":
+        _require_payouts(lines)
     shortages = change_stock({line.listing.id: -line.quantity for line in lines})
     if shortages:
         raise _short_stock(lines, shortages)
@@ -133,6 +139,17 @@ def _create(buyer: Organization, user: User, data: dict[str, Any], gateway: Paym
     set_committed_value(checkout, "payment", payment)  # a new checkout has no old one to load
     db.session.flush()
     return checkout, start
+
+
+def _require_payouts(lines: list[PricedLine]) -> None:
+    """Card payments are split among suppliers: each must be able to receive its share."""
+    unpayable = suppliers_without_payouts(line.listing.supplier_id for line in lines)
+    if unpayable:
+        message = ("This supplier cannot receive card payments yet (payouts not set up); "
+                   "pay by bank transfer or remove the line.")
+        raise Invalid("Some suppliers cannot be paid by card.", errors={"json": {"items": {
+            str(line.index): {"listing_id": [message]}
+            for line in lines if line.listing.supplier_id in unpayable}}})
 
 
 def _reference_taken(exc: IntegrityError) -> bool:

@@ -51,8 +51,8 @@ def expire_checkout(checkout: Checkout, now: datetime | None = None) -> bool:
         change_stock(lines_quantities(line for order in cancelled for line in order.lines))
         payment = checkout.payment
         if payment is not None:
-            claim(payment, PaymentStatus.PENDING, status=PaymentStatus.EXPIRED.value,
-                  updated_at=now)
+            claim(payment, (PaymentStatus.PENDING, PaymentStatus.FAILED),
+                  status=PaymentStatus.EXPIRED.value, updated_at=now)
     return True
 
 

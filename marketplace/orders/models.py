@@ -80,6 +80,10 @@ class Order(db.Model):  # type: ignore[name-defined]
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Card payments (Stripe): the supplier's share sent to its connected account, and the
+    # platform fee kept from the subtotal (transfer = subtotal − fee).
+    transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    platform_fee: Mapped[Decimal | None] = mapped_column(Money())
 
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     lines: Mapped[list[OrderLine]] = relationship(
@@ -91,6 +95,11 @@ class Order(db.Model):  # type: ignore[name-defined]
     @property
     def shipping_address(self) -> dict[str, Any]:
         return self.checkout.shipping_address
+
+    @property
+    def payment_intent_id(self) -> str | None:
+        payment = self.checkout.payment
+        return payment.payment_intent_id if payment is not None else None
 
 
 class OrderLine(db.Model):  # type: ignore[name-defined]
@@ -177,6 +186,8 @@ class Refund(db.Model):  # type: ignore[name-defined]
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal] = mapped_column(Money())
     reason: Mapped[str] = mapped_column(String(1000))
+    # Card refunds: the reversal of the supplier's transfer that went with it.
+    transfer_reversal_id: Mapped[str | None] = mapped_column(String(255))
     created_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

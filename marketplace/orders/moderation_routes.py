@@ -50,10 +50,16 @@ def mark_checkout_paid(data: dict[str, str], checkout_id: str) -> Any:
 @blp.response(200, OrderSchema)
 @blp.alt_response(404, description="No such order")
 @blp.alt_response(409, description="Only a paid, shipped or delivered order can be refunded")
+@blp.alt_response(502, description="Card payments: Stripe refused the refund; nothing changed")
+@blp.alt_response(503, description="Card payments: Stripe is unavailable; nothing changed, "
+                  "retry (the retry cannot refund twice)")
 @operator_required
 @blp.arguments(ReasonSchema)
 def refund_order(data: dict[str, str], order_id: str) -> Any:
-    """Refund a whole order through its payment gateway (audit-logged)."""
+    """Refund a whole order through its payment gateway (audit-logged).
+
+    Card payments: the order's amount goes back to the card and the supplier's transfer is
+    reversed."""
     principal = current_principal()
     order = queries.get_order(principal, order_id)
     return transitions.refund(order, principal.user, reason=data["reason"], gateways=gateways())

@@ -42,6 +42,11 @@ REPLAYED_HEADER = {
 @blp.alt_response(409, description="Not enough stock for some lines; nothing was reserved. "
                   "`errors.json.items.<line>.quantity` and `errors.short` "
                   "[{line, listing_id, requested, available}] name them.")
+@blp.alt_response(402, description="Card payments: the card was declined; nothing reserved")
+@blp.alt_response(502, description="Card payments: Stripe refused the request; nothing "
+                  "reserved")
+@blp.alt_response(503, description="Card payments: Stripe is unavailable; nothing reserved, "
+                  "retry (with the same Idempotency-Key)")
 @org_kind_required("buyer")
 @blp.arguments(IdempotencyHeaderSchema, location="headers")
 @blp.arguments(CheckoutRequestSchema)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from marketplace.catalog.vocabulary import COUNTRIES
 from marketplace.common.fields import MoneyField, QuantityField
@@ -94,10 +94,18 @@ class RefundSchema(Schema):
     method = fields.String(required=True)
     status = fields.String(required=True)
     reference = fields.String(allow_none=True)
+    transfer_reversal_id = fields.String(metadata={
+        "description": "Card refunds only: the reversal of the supplier's transfer."})
     amount = MoneyField(required=True, metadata=TOTAL_PATTERN)
     currency = fields.String(required=True)
     reason = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
+
+    @post_dump
+    def _card_fields_only_for_cards(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data.get("transfer_reversal_id") is None:
+            data.pop("transfer_reversal_id", None)
+        return data
 
 
 class OrderSummarySchema(Schema):
@@ -122,6 +130,11 @@ class OrderSummarySchema(Schema):
 
 class OrderSchema(OrderSummarySchema):
     shipping_address = fields.Nested(AddressSchema, required=True)
+    transfer_id = fields.String(allow_none=True, metadata={
+        "description": "Card payments: the transfer of the supplier's share (Stripe)."})
+    platform_fee = MoneyField(allow_none=True, metadata={
+        **TOTAL_PATTERN, "description": "Card payments: the platform's fee kept from the "
+                                        "subtotal (the supplier receives the rest)."})
     events = fields.List(fields.Nested(OrderEventSchema), required=True)
     refunds = fields.List(fields.Nested(RefundSchema), required=True)
 

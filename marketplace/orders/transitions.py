@@ -132,7 +132,8 @@ def refund(order: Order, operator: User, *, reason: str,
         result = gateway.refund(order, order.subtotal, reason)
         refund_row = Refund(
             order_id=order.id, payment_id=payment.id, method=payment.method,
-            status=result.status, reference=result.reference, currency=order.currency,
+            status=result.status, reference=result.reference,
+            transfer_reversal_id=result.transfer_reversal_id, currency=order.currency,
             amount=order.subtotal, reason=reason, created_by_id=operator.id,
         )
         db.session.add(refund_row)
@@ -147,7 +148,8 @@ def refund(order: Order, operator: User, *, reason: str,
         record(actor=operator, action="order.refund", target_type="order", target_id=order.id,
                details={"checkout_id": order.checkout_id, "amount": str(order.subtotal),
                         "currency": order.currency, "reason": reason, "from": current.value,
-                        "refund_status": result.status, "refund_reference": result.reference})
+                        "refund_status": result.status, "refund_reference": result.reference,
+                        "transfer_reversal_id": result.transfer_reversal_id})
     db.session.commit()
     return order
 

@@ -1,0 +1,1 @@
+"""Fake external services over real HTTP, for tests without them."""
