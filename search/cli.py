@@ -10,7 +10,9 @@ search_cli = AppGroup("search", help="Search index maintenance.")
 
 
 @search_cli.command("reindex")
-def reindex() -> None:
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Processes building documents (default: one per CPU, at most 4).")
+def reindex(workers: int | None) -> None:
     """Rebuild the index from the database; searches keep working until the swap."""
     backend = current_app.extensions["search_backend"]
     total = sync.published_count()
@@ -22,7 +24,7 @@ def reindex() -> None:
             bar.update(count - done)
             done = count
 
-        loaded = backend.rebuild(sync.published_documents(), progress=progress)
+        loaded = sync.reindex(backend, progress=progress, workers=workers)
     click.echo(f"Indexed {loaded} listings ({backend.name}).")
 
 

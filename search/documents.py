@@ -17,9 +17,12 @@ synonym terms found in supplier name, attributes and description). With `synonym
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from search.synonyms import SynonymTable, default_table
 from search.terms import compact_code
@@ -33,7 +36,74 @@ SEARCH_FIELDS = (
     "attrs", "description", "related",
 )
 _MONEY = Decimal("0.01")
+_CACHED_TEXT = 200  # texts up to this length have their synonym expansion cached
 _QUANTITY = Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class SupplierData:
+    """The supplier fields a document needs (`Organization` without the ORM)."""
+
+    id: str | None
+    name: str | None
+    is_verified: bool
+
+
+@dataclass(frozen=True)
+class TierData:
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class ListingData:
+    """The listing fields a document needs, as plain values: what `search reindex` reads
+    with one SELECT and hands to worker processes (picklable, no session). Building a
+    document from it gives the same document as from the `Listing` it was read from."""
+
+    id: str
+    version: int | None
+    title_zh: str
+    title_en: str | None
+    inci_name: str
+    cas_number: str | None
+    ec_number: str | None
+    category: str
+    botanical_name: str | None
+    plant_part: str | None
+    extraction_method: str | None
+    form: str | None
+    description: str | None
+    origin_country: str
+    origin_province: str | None
+    origin_city: str | None
+    certifications: Sequence[str] | None
+    iecic_name_zh: str | None
+    unit: str
+    moq: Decimal | None
+    stock_quantity: Decimal | None
+    min_unit_price: Decimal | None
+    currency: str | None
+    sample_available: bool | None
+    lead_time_days: int | None
+    supplier_id: str | None
+    published_at: datetime | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    supplier: SupplierData | None = None
+    price_tiers: Sequence[TierData] = field(default_factory=tuple)
+
+    @staticmethod
+    def stock_covers_moq(stock: Decimal, moq: Decimal) -> bool:
+        from marketplace.catalog.models import Listing
+
+        return Listing.stock_covers_moq(stock, moq)
+
+
+# The columns of `listings` that `ListingData` takes, in its field order.
+LISTING_DATA_COLUMNS = tuple(
+    f for f in ListingData.__dataclass_fields__ if f not in ("supplier", "price_tiers")
+)
+ListingLike: TypeAlias = "Listing | ListingData"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -44,7 +114,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat()
 
 
-def _lowest_price(listing: Listing) -> Decimal:
+def _lowest_price(listing: ListingLike) -> Decimal:
     if listing.min_unit_price is not None:
         return Decimal(listing.min_unit_price)
     prices = [Decimal(t.unit_price) for t in (listing.price_tiers or [])]
@@ -79,11 +149,25 @@ def _pinyin(*titles: str | None) -> tuple[list[str], list[str]]:
 def _synonyms(table: SynonymTable, *texts: str | None) -> list[str]:
     terms: list[str] = []
     for text in texts:
-        terms.extend(t for t in table.expand_text(text) if t not in terms)
+        terms.extend(t for t in _expanded(table, text) if t not in terms)
     return _tokens(*terms)
 
 
-def search_fields(listing: Listing, synonyms: SynonymTable | None = None) -> dict[str, list[str]]:
+def _expanded(table: SynonymTable, text: str | None) -> tuple[str, ...]:
+    if text and len(text) <= _CACHED_TEXT:
+        return _expanded_cached(table, text)
+    return tuple(table.expand_text(text))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _expanded_cached(table: SynonymTable, text: str) -> tuple[str, ...]:
+    # Titles, INCI and botanical names, supplier names and attributes repeat a lot.
+    return tuple(table.expand_text(text))
+
+
+def search_fields(
+    listing: ListingLike, synonyms: SynonymTable | None = None
+) -> dict[str, list[str]]:
     """The analysed text of a listing, per logical field."""
     table = synonyms or default_table()
     supplier = listing.supplier
@@ -115,8 +199,10 @@ def search_fields(listing: Listing, synonyms: SynonymTable | None = None) -> dic
     }
 
 
-def listing_document(listing: Listing, synonyms: SynonymTable | None = None) -> dict[str, Any]:
-    """The search document of a (published) listing."""
+def listing_document(
+    listing: ListingLike, synonyms: SynonymTable | None = None
+) -> dict[str, Any]:
+    """The search document of a (published) listing (a `Listing` or its `ListingData`)."""
     supplier = listing.supplier
     moq = Decimal(listing.moq if listing.moq is not None else 0)
     stock = Decimal(listing.stock_quantity if listing.stock_quantity is not None else 0)

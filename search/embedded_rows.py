@@ -1,10 +1,18 @@
-"""Writing documents into one generation of the embedded index (versioned upsert/delete)."""
+"""Writing documents into one generation of the embedded index (versioned upsert/delete).
+
+`upsert` writes one document (checks versions and tombstones, keeps the facet counts).
+`load` is the bulk path of `rebuild`: documents arriving in rank order (see
+`embedded_sql`) go in with one `executemany` per table; any whose id is already in the
+generation (written meanwhile by a concurrent upsert) or has a tombstone takes the
+`upsert` path, so both paths give the same index.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +21,10 @@ from search import embedded_sql as sql
 from search.documents import SEARCH_FIELDS
 from search.terms import compact_code
 from search.text import has_cjk
+
+_DATA_COLUMNS = sql.DOC_COLUMNS[2:]
+_CERTS = _DATA_COLUMNS.index("certs")
+_TITLE_LEN = _DATA_COLUMNS.index("title_len")
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,11 @@ class Row:
     fts: tuple[str, ...]
     sug: tuple[str, str, str]
 
+    @property
+    def rank_key(self) -> tuple[int, str]:
+        """Relevance tie order: shorter Chinese title first, then id."""
+        return (int(self.columns[_TITLE_LEN]), self.id)
+
 
 def _micros(value: str | None) -> int:
     if not value:
@@ -34,7 +51,10 @@ def _micros(value: str | None) -> int:
     return int(datetime.fromisoformat(value).timestamp() * 1_000_000)
 
 
-def prepare(doc: dict[str, Any]) -> Row:
+def prepare(doc: dict[str, Any] | Row) -> Row:
+    """The row of a document (a `Row` already prepared, e.g. by a reindex worker, as is)."""
+    if isinstance(doc, Row):
+        return doc
     fields = doc.get("search") or {}
     display = {k: v for k, v in doc.items() if k != "search"}
     origin = doc.get("origin") or {}
@@ -73,20 +93,116 @@ def prepare(doc: dict[str, Any]) -> Row:
     )
 
 
+Combo = tuple[str | None, str | None, str | None, int]  # category, country, province, certs
+
+
+class Writer:
+    """Certification bits and facet combinations of one generation, inside one write
+    transaction (new ones are added to the tables as they are met). `preload` reads all
+    combinations at once (bulk writes); otherwise each is looked up when first needed."""
+
+    def __init__(self, conn: sqlite3.Connection, gen: int, *, preload: bool = False) -> None:
+        self.conn = conn
+        self.n = sql.names(gen)
+        self.bits = sql.cert_bits(conn, gen)
+        self.combos: dict[Combo, int] = {}
+        self.complete = preload
+        if preload:
+            for number, category, country, province, certs in conn.execute(
+                "SELECT n, category, origin_country, origin_province, certs "  # noqa: S608
+                f"FROM {self.n['combos']}"
+            ):
+                self.combos[(category, country, province, int(certs))] = int(number)
+
+    def cert_mask(self, codes: Iterable[str]) -> int:
+        """The bit set of certification codes, giving unseen codes the next free bit."""
+        mask = 0
+        for code in codes:
+            bit = self.bits.get(code)
+            if bit is None:
+                bit = max(self.bits.values(), default=-1) + 1
+                if bit >= sql.MAX_CERTIFICATIONS:
+                    raise ValueError(f"more than {sql.MAX_CERTIFICATIONS} certification codes")
+                self.conn.execute(
+                    f"INSERT INTO {self.n['codes']} (code, bit) VALUES (?, ?)", (code, bit)  # noqa: S608
+                )
+                self.bits[code] = bit
+            mask |= 1 << bit
+        return mask
+
+    def facet(self, category: str | None, country: str | None, province: str | None,
+              certs: int) -> str:
+        """The facet character of a combination, numbering it when it is new."""
+        key = (category, country, province, int(certs))
+        number = self.combos.get(key)
+        if number is None and not self.complete:
+            found = self.conn.execute(
+                f"SELECT n FROM {self.n['combos']} WHERE coalesce(category, '') = ? "  # noqa: S608
+                "AND coalesce(origin_country, '') = ? AND coalesce(origin_province, '') = ? "
+                "AND certs = ?",
+                (category or "", country or "", province or "", int(certs)),
+            ).fetchone()
+            number = None if found is None else int(found[0])
+        if number is None:
+            number = int(self.conn.execute(
+                f"SELECT coalesce(max(n) + 1, 0) FROM {self.n['combos']}"  # noqa: S608
+            ).fetchone()[0])
+            if number >= sql.MAX_COMBOS:
+                raise ValueError("too many distinct facet combinations for the embedded index")
+            self.conn.execute(
+                f"INSERT INTO {self.n['combos']} (n, category, origin_country, "  # noqa: S608
+                "origin_province, certs) VALUES (?, ?, ?, ?, ?)",
+                (number, *key),
+            )
+        self.combos[key] = number
+        return sql.facet_char(number)
+
+    def values(self, row: Row) -> tuple[Any, ...]:
+        """The docs columns after id and version (certification mask filled in), then the
+        facet character."""
+        columns = list(row.columns)
+        columns[_CERTS] = certs = self.cert_mask(row.certs)
+        category, country, province = row.columns[:3]
+        return (*columns, self.facet(category, country, province, certs))
+
+
 def _remove(conn: sqlite3.Connection, n: dict[str, str], rowid: int) -> None:
     for table in ("fts", "sug", "store"):
         conn.execute(f"DELETE FROM {n[table]} WHERE rowid = ?", (rowid,))  # noqa: S608
 
 
-def upsert(conn: sqlite3.Connection, gen: int, row: Row) -> bool:
+def _insert_text(conn: sqlite3.Connection, n: dict[str, str],
+                 items: Sequence[tuple[int, Row]]) -> None:
+    conn.executemany(
+        f"INSERT INTO {n['fts']} (rowid, {', '.join(SEARCH_FIELDS)}) "  # noqa: S608
+        f"VALUES (?{', ?' * len(SEARCH_FIELDS)})",
+        [(rowid, *row.fts) for rowid, row in items],
+    )
+    conn.executemany(
+        f"INSERT INTO {n['store']} (rowid, doc) VALUES (?, ?)",  # noqa: S608
+        [(rowid, row.doc) for rowid, row in items],
+    )
+    conn.executemany(
+        f"INSERT INTO {n['sug']} (rowid, {', '.join(sql.SUGGEST_COLUMNS)}) "  # noqa: S608
+        "VALUES (?, ?, ?, ?)",
+        [(rowid, *row.sug) for rowid, row in items],
+    )
+
+
+def upsert(conn: sqlite3.Connection, gen: int, row: Row, writer: Writer | None = None) -> bool:
     """Write a document unless a newer version (or a deletion of one) is stored.
 
     An equal version replaces the stored document: replays are harmless, and changes that
     do not bump the listing's version (its supplier's name or verification) get through.
+    A new row is unranked, at the end of the rowid space. A replaced row keeps its rowid
+    unless it was ranked and its rank key changed: then it moves to the end, unranked (so
+    every unranked row lies after the first unranked rowid; see `embedded_sql`).
     """
     n = sql.names(gen)
+    writer = writer or Writer(conn, gen)
     current = conn.execute(
-        f"SELECT rowid, version FROM {n['docs']} WHERE id = ?", (row.id,)  # noqa: S608
+        f"SELECT rowid, version, title_len, ranked FROM {n['docs']} WHERE id = ?",  # noqa: S608
+        (row.id,),
     ).fetchone()
     if current is not None and current[1] > row.version:
         return False
@@ -95,52 +211,141 @@ def upsert(conn: sqlite3.Connection, gen: int, row: Row) -> bool:
         if tomb[0] >= row.version:
             return False
         conn.execute(f"DELETE FROM {n['tomb']} WHERE id = ?", (row.id,))  # noqa: S608
-    data_columns = sql.DOC_COLUMNS[2:]
-    columns = list(row.columns)
-    columns[data_columns.index("certs")] = _cert_mask(conn, n["codes"], row.certs)
+    values = writer.values(row)
+    cells: Counter[CubeKey] = Counter({cube_key(values): 1})
+    if current is not None:
+        old = _stored_cube_key(conn, n, int(current[0]))
+        if old is not None:
+            cells[old] -= 1
+    if current is not None and bool(current[3]) and current[2] != row.columns[_TITLE_LEN]:
+        _count(conn, n, _stored_values(conn, n, int(current[0])), -1)
+        conn.execute(f"DELETE FROM {n['docs']} WHERE rowid = ?", (current[0],))  # noqa: S608
+        _remove(conn, n, int(current[0]))
+        current = None
     if current is not None:
         rowid = int(current[0])
         _count(conn, n, _stored_values(conn, n, rowid), -1)
-        assignments = ", ".join(f"{c} = ?" for c in ("version", *data_columns))
+        assignments = ", ".join(f"{c} = ?" for c in ("version", *_DATA_COLUMNS, "facet"))
         conn.execute(
             f"UPDATE {n['docs']} SET {assignments} WHERE rowid = ?",  # noqa: S608
-            (row.version, *columns, rowid),
+            (row.version, *values, rowid),
         )
         _remove(conn, n, rowid)
     else:
-        placeholders = ", ".join("?" for _ in sql.DOC_COLUMNS)
-        cursor = conn.execute(
-            f"INSERT INTO {n['docs']} ({', '.join(sql.DOC_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
-            (row.id, row.version, *columns),
+        columns = (*sql.DOC_COLUMNS, "facet", "ranked")
+        rowid = 1 + int(conn.execute(
+            f"SELECT coalesce(max(rowid), 0) FROM {n['docs']}"  # noqa: S608
+        ).fetchone()[0])
+        conn.execute(
+            f"INSERT INTO {n['docs']} (rowid, {', '.join(columns)}) "  # noqa: S608
+            f"VALUES (?, {', '.join('?' for _ in columns)})",
+            (rowid, row.id, row.version, *values, 0),
         )
-        rowid = int(cursor.lastrowid or 0)
     _count(conn, n, _values(row), +1)
-    conn.execute(
-        f"INSERT INTO {n['fts']} (rowid, {', '.join(SEARCH_FIELDS)}) "  # noqa: S608
-        f"VALUES (?{', ?' * len(row.fts)})",
-        (rowid, *row.fts),
-    )
-    conn.execute(f"INSERT INTO {n['store']} (rowid, doc) VALUES (?, ?)", (rowid, row.doc))  # noqa: S608
-    conn.execute(
-        f"INSERT INTO {n['sug']} (rowid, {', '.join(sql.SUGGEST_COLUMNS)}) VALUES (?, ?, ?, ?)",  # noqa: S608
-        (rowid, *row.sug),
-    )
+    _cube_count(conn, n, cells)
+    _insert_text(conn, n, [(rowid, row)])
     return True
 
 
-def _cert_mask(conn: sqlite3.Connection, table: str, codes: tuple[str, ...]) -> int:
-    """The bit set of certification codes, giving unseen codes the next free bit."""
-    mask = 0
-    for code in codes:
-        found = conn.execute(f"SELECT bit FROM {table} WHERE code = ?", (code,)).fetchone()  # noqa: S608
-        if found is None:
-            bit = conn.execute(f"SELECT coalesce(max(bit) + 1, 0) FROM {table}").fetchone()[0]  # noqa: S608
-            if bit >= sql.MAX_CERTIFICATIONS:
-                raise ValueError(f"more than {sql.MAX_CERTIFICATIONS} certification codes")
-            conn.execute(f"INSERT INTO {table} (code, bit) VALUES (?, ?)", (code, bit))  # noqa: S608
-            found = (bit,)
-        mask |= 1 << int(found[0])
-    return mask
+_IN_STOCK = _DATA_COLUMNS.index("in_stock")
+_SAMPLE = _DATA_COLUMNS.index("sample_available")
+_VERIFIED = _DATA_COLUMNS.index("verified")
+CubeKey = tuple[int, int, int, int]  # combination number, in stock, sample, verified
+
+
+def cube_key(values: Sequence[Any]) -> CubeKey:
+    """The cube cell of a docs row's values (the data columns, then the facet character)."""
+    return (sql.facet_number(values[-1]), int(values[_IN_STOCK]), int(values[_SAMPLE]),
+            int(values[_VERIFIED]))
+
+
+def _cube_count(conn: sqlite3.Connection, n: dict[str, str], cells: Counter[CubeKey]) -> None:
+    """Add to the document counts of cube cells (a new cell copies its combination)."""
+    conn.executemany(
+        f"INSERT INTO {n['cube']} (n, in_stock, sample_available, verified, category, "  # noqa: S608
+        "origin_country, origin_province, certs, docs) "
+        f"SELECT c.n, ?, ?, ?, c.category, c.origin_country, c.origin_province, c.certs, ? "
+        f"FROM {n['combos']} c WHERE c.n = ? "
+        "ON CONFLICT (n, in_stock, sample_available, verified) "
+        "DO UPDATE SET docs = docs + excluded.docs",
+        [(stock, sample, verified, delta, number)
+         for (number, stock, sample, verified), delta in cells.items() if delta],
+    )
+
+
+def _stored_cube_key(conn: sqlite3.Connection, n: dict[str, str], rowid: int) -> CubeKey | None:
+    found = conn.execute(
+        f"SELECT facet, in_stock, sample_available, verified FROM {n['docs']} "  # noqa: S608
+        "WHERE rowid = ?",
+        (rowid,),
+    ).fetchone()
+    if found is None or not found[0]:
+        return None
+    return (sql.facet_number(found[0]), int(found[1]), int(found[2]), int(found[3]))
+
+
+@dataclass
+class RankState:
+    """The rank key of the last ranked row a load wrote (rows must not go backwards)."""
+
+    last: tuple[int, str] | None = None
+
+
+def load(conn: sqlite3.Connection, gen: int, batch: Sequence[Row], rank: RankState) -> int:
+    """Write a batch of a rebuild; returns how many documents were written."""
+    n = sql.names(gen)
+    writer = Writer(conn, gen, preload=len(batch) > 50)
+    marks = ", ".join("?" for _ in batch)
+    ids = [row.id for row in batch]
+    taken = {str(i) for (i,) in conn.execute(
+        f"SELECT id FROM {n['docs']} WHERE id IN ({marks}) "  # noqa: S608
+        f"UNION SELECT id FROM {n['tomb']} WHERE id IN ({marks})",
+        ids + ids,
+    )}
+    fresh: dict[str, Row] = {}
+    written = 0
+    for row in batch:
+        if row.id in taken or row.id in fresh:  # versions and tombstones decide
+            written += _flush(conn, n, writer, list(fresh.values()), rank)
+            fresh.clear()
+            written += upsert(conn, gen, row, writer)
+            taken.add(row.id)
+        else:
+            fresh[row.id] = row
+    return written + _flush(conn, n, writer, list(fresh.values()), rank)
+
+
+def _flush(conn: sqlite3.Connection, n: dict[str, str], writer: Writer, rows: list[Row],
+           rank: RankState) -> int:
+    if not rows:
+        return 0
+    start = int(conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {n['docs']}").fetchone()[0])  # noqa: S608
+    docs: list[tuple[Any, ...]] = []
+    counts: Counter[tuple[str, str]] = Counter()
+    cells: Counter[CubeKey] = Counter()
+    for offset, row in enumerate(rows, start=1):
+        key = row.rank_key
+        ranked = rank.last is None or key > rank.last
+        if ranked:
+            rank.last = key
+        values = writer.values(row)
+        docs.append((start + offset, row.id, row.version, *values, int(ranked)))
+        counts.update(_values(row))
+        cells[cube_key(values)] += 1
+    columns = ("rowid", *sql.DOC_COLUMNS, "facet", "ranked")
+    conn.executemany(
+        f"INSERT INTO {n['docs']} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        docs,
+    )
+    conn.executemany(
+        f"INSERT INTO {n['stats']} (facet, value, n) VALUES (?, ?, ?) "  # noqa: S608
+        "ON CONFLICT (facet, value) DO UPDATE SET n = n + excluded.n",
+        [(facet, value, count) for (facet, value), count in counts.items()],
+    )
+    _cube_count(conn, n, cells)
+    _insert_text(conn, n, [(start + offset, row) for offset, row in enumerate(rows, start=1)])
+    return len(rows)
 
 
 def delete(conn: sqlite3.Connection, gen: int, listing_id: str, version: int | None) -> bool:
@@ -161,6 +366,9 @@ def delete(conn: sqlite3.Connection, gen: int, listing_id: str, version: int | N
     if current is None:
         return False
     _count(conn, n, _stored_values(conn, n, int(current[0])), -1)
+    old = _stored_cube_key(conn, n, int(current[0]))
+    if old is not None:
+        _cube_count(conn, n, Counter({old: -1}))
     conn.execute(f"DELETE FROM {n['docs']} WHERE rowid = ?", (current[0],))  # noqa: S608
     _remove(conn, n, int(current[0]))
     return True
@@ -200,4 +408,26 @@ def _count(conn: sqlite3.Connection, n: dict[str, str], values: FacetValues, del
         f"INSERT INTO {n['stats']} (facet, value, n) VALUES (?, ?, ?) "  # noqa: S608
         "ON CONFLICT (facet, value) DO UPDATE SET n = n + excluded.n",
         [(facet, value, delta) for facet, value in values],
+    )
+
+
+def fill_facets(conn: sqlite3.Connection, gen: int) -> None:
+    """Give every row of a generation upgraded from format 1 its facet character."""
+    n = sql.names(gen)
+    writer = Writer(conn, gen, preload=True)
+    rows = conn.execute(
+        f"SELECT rowid, category, origin_country, origin_province, certs FROM {n['docs']}"  # noqa: S608
+    ).fetchall()
+    facets = [(writer.facet(category, country, province, certs), rowid)
+              for rowid, category, country, province, certs in rows]
+    conn.executemany(f"UPDATE {n['docs']} SET facet = ? WHERE rowid = ?", facets)  # noqa: S608
+    conn.execute(f"DELETE FROM {n['cube']}")  # noqa: S608
+    conn.execute(
+        f"INSERT INTO {n['cube']} (n, in_stock, sample_available, verified, category, "  # noqa: S608
+        "origin_country, origin_province, certs, docs) "
+        "SELECT c.n, d.in_stock, d.sample_available, d.verified, c.category, "
+        "c.origin_country, c.origin_province, c.certs, count(*) "
+        f"FROM {n['docs']} d JOIN {n['combos']} c ON c.n = "
+        "unicode(d.facet) - 256 - (CASE WHEN unicode(d.facet) >= 57344 THEN 2048 ELSE 0 END) "
+        "GROUP BY 1, 2, 3, 4"
     )

@@ -1,25 +1,35 @@
 """Moving listing changes from the database to the search backend.
 
 * `drain` empties the outbox (fast path after each request, and `flask search sync`).
-* `published_documents` streams every published listing for `flask search reindex`.
+* `published_documents` streams every published listing for `flask search reindex`
+  (`reindex`): rows are read in the calling process with one SELECT per batch, and the
+  documents are built in a pool of worker processes (jieba and pypinyin are CPU-bound
+  Python), in order.
 A backend outage never fails a listing write: rows stay in the outbox until a drain
 succeeds, and nothing is lost.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterator
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, type_coerce
 from sqlalchemy.orm import selectinload
 
-from marketplace.catalog.models import Listing
+from marketplace.accounts.models import Organization, VerificationStatus
+from marketplace.catalog.models import Listing, PriceTier
 from marketplace.catalog.vocabulary import ListingStatus
+from marketplace.common.types import Money
 from marketplace.extensions import db
-from search.documents import listing_document
+from search.documents import LISTING_DATA_COLUMNS, ListingData, SupplierData, listing_document
 from search.interface import SearchBackend, SearchUnavailable
 from search.outbox import PENDING_FLAG, SearchOutboxEntry
 
@@ -94,19 +104,129 @@ def published_count() -> int:
     ) or 0
 
 
-def published_documents(batch_size: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every published listing's document, read in id order, batch by batch."""
-    last_id = ""
-    while True:
-        batch = db.session.scalars(
-            select(Listing)
-            .where(Listing.status == ListingStatus.PUBLISHED, Listing.id > last_id)
-            .options(selectinload(Listing.price_tiers))
-            .order_by(Listing.id).limit(batch_size)
-        ).all()
-        if not batch:
-            return
-        for listing in batch:
-            yield listing_document(listing)
-        last_id = batch[-1].id
-        db.session.expunge_all()
+def default_workers() -> int:
+    """Processes that build documents during a reindex: one per CPU, at most 4; 1 means
+    they are built in the calling process."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def reindex(
+    backend: SearchBackend,
+    progress: Callable[[int], None] | None = None,
+    *,
+    workers: int | None = None,
+    batch_size: int = 1000,
+) -> int:
+    """Rebuild the backend's index from every published listing (`flask search reindex`).
+
+    A backend with a `prepare_document` function (the embedded one) has it applied in the
+    worker processes too, so the loading process only writes."""
+    prepare = getattr(backend, "prepare_document", None)
+    documents = _documents(batch_size, workers, prepare if callable(prepare) else None)
+    return backend.rebuild(documents, progress=progress)
+
+
+def published_documents(
+    batch_size: int = 1000, *, workers: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every published listing's document, shortest Chinese title first, then by id (the
+    order search results tie-break in: the embedded index is laid out in it).
+
+    Rows are read batch by batch as plain values (`ListingData`); with `workers` > 1
+    (default: one per CPU, at most 4) the documents are built by that many worker
+    processes, a few batches ahead of the consumer, and yielded in order.
+    """
+    return _documents(batch_size, workers, None)
+
+
+def _documents(
+    batch_size: int, workers: int | None, prepare: Callable[[dict[str, Any]], Any] | None
+) -> Iterator[Any]:
+    workers = default_workers() if workers is None else max(1, int(workers))
+    batches = _listing_batches(batch_size)
+    first = next(batches, None)
+    if first is None:
+        return
+    if workers == 1 or len(first) < batch_size:  # one batch: not worth starting processes
+        yield from build_documents(first, prepare)
+        for batch in batches:
+            yield from build_documents(batch, prepare)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    # fork: workers inherit the loaded jieba dictionary and synonym table. A worker that
+    # dies makes the pool broken: `result()` raises instead of waiting forever.
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up_worker) as pool:
+        pending: deque[Future[list[Any]]] = deque()
+        try:
+            for batch in itertools.chain([first], batches):
+                pending.append(pool.submit(build_documents, batch, prepare))
+                while len(pending) > 2 * workers:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def build_documents(
+    batch: Sequence[ListingData], prepare: Callable[[dict[str, Any]], Any] | None = None
+) -> list[Any]:
+    documents = [listing_document(listing) for listing in batch]
+    return documents if prepare is None else [prepare(doc) for doc in documents]
+
+
+def _warm_up_worker() -> None:
+    from search.text import warm_up
+
+    warm_up()
+
+
+def _listing_batches(batch_size: int) -> Iterator[list[ListingData]]:
+    """Published listings with their supplier, `batch_size` at a time, shortest Chinese
+    title first, then by id.
+
+    The ids (and title lengths) come first, in one narrow query sorted in Python, then
+    each batch by primary key: no query re-scans the listings already read, whatever
+    index the planner prefers."""
+    lowest_tier = (
+        select(func.min(PriceTier.unit_price))
+        .where(PriceTier.listing_id == Listing.id)
+        .scalar_subquery()
+    )
+    columns = [
+        type_coerce(func.coalesce(Listing.min_unit_price, lowest_tier), Money())
+        if name == "min_unit_price" else getattr(Listing, name)
+        for name in LISTING_DATA_COLUMNS
+    ]
+    # The status is checked on each row (a listing may change in between), not in SQL:
+    # without table statistics SQLite would pick the status index over the primary key.
+    statement = (
+        select(*columns, Organization.id, Organization.name, Organization.verification_status,
+               Listing.status)
+        .outerjoin(Organization, Organization.id == Listing.supplier_id)
+    )
+    width = len(LISTING_DATA_COLUMNS)
+    verified = VerificationStatus.VERIFIED.value
+    published = ListingStatus.PUBLISHED.value
+    keys = sorted(
+        (len(title or ""), listing_id) for listing_id, title in db.session.execute(
+            select(Listing.id, Listing.title_zh).where(Listing.status == ListingStatus.PUBLISHED)
+        )
+    )
+    for start in range(0, len(keys), batch_size):
+        chunk = [listing_id for _, listing_id in keys[start : start + batch_size]]
+        found = {
+            row[0]: row for row in db.session.execute(statement.where(Listing.id.in_(chunk)))
+        }
+        rows = [found[listing_id] for listing_id in chunk if listing_id in found]
+        yield [
+            ListingData(
+                **dict(zip(LISTING_DATA_COLUMNS, row[:width], strict=True)),
+                supplier=None if row[width] is None
+                else SupplierData(row[width], row[width + 1], row[width + 2] == verified),
+            )
+            for row in rows
+            if row[width + 3] == published
+        ]

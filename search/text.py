@@ -122,12 +122,37 @@ def _segment(text: str, fine: bool) -> list[str]:
     tokens: list[str] = []
     for chinese, run in runs(text):
         if chinese:
-            tokenizer = _tokenizer()
-            words = tokenizer.lcut_for_search(run) if fine else tokenizer.lcut(run)
-            tokens.extend(w for w in words if w.strip())
+            tokens.extend(_cut_for_search(run) if fine else _cut(run))
         else:
             tokens.extend(_WORD.findall(run))
     return tokens
+
+
+@functools.lru_cache(maxsize=100_000)
+def _cut(run: str) -> tuple[str, ...]:
+    """jieba's coarse words of one run of Chinese characters (`lcut`).
+
+    Cached per run: a run is a clause between punctuation, digits or latin words, and
+    the same clauses (产地直供, 每批附, place and ingredient names) recur across listings.
+    """
+    return tuple(w for w in _tokenizer().lcut(run) if w.strip())
+
+
+@functools.lru_cache(maxsize=100_000)
+def _cut_for_search(run: str) -> tuple[str, ...]:
+    """jieba's fine words of one run (`lcut_for_search`), derived from the coarse words
+    exactly as jieba derives them (its 2- and 3-grams in the dictionary, then the word),
+    so a run is cut by jieba once for both granularities."""
+    freq = _tokenizer().FREQ
+    out: list[str] = []
+    for word in _cut(run):
+        n = len(word)
+        if n > 2:
+            out.extend(gram for i in range(n - 1) if freq.get(gram := word[i : i + 2]))
+        if n > 3:
+            out.extend(gram for i in range(n - 2) if freq.get(gram := word[i : i + 3]))
+        out.append(word)
+    return tuple(out)
 
 
 def analyze(text: str | None, *, fine: bool = True) -> list[str]:
