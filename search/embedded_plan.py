@@ -35,7 +35,14 @@ from typing import Any
 
 from search import embedded_sql as sql
 from search.highlight import highlight
-from search.query import FacetValue, SearchHit, SearchQuery, SearchResult, Suggestion
+from search.query import (
+    FacetValue,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    Suggestion,
+    rank_suggestions,
+)
 from search.synonyms import SynonymTable
 from search.terms import ParsedQuery, parse_query
 from search.text import analyze, has_cjk, normalize, segment
@@ -430,19 +437,8 @@ class SuggestPlan:
             f"JOIN {n['store']} t ON t.rowid = s.rid ORDER BY d.title_len, d.id",
             (self.match, SUGGEST_SCAN, SUGGEST_CANDIDATES, self.match, SUGGEST_RECENT),
         ).fetchall()
-        typed = normalize(self.prefix).strip()
         candidates = []
-        for position, (raw,) in enumerate(rows):
+        for (raw,) in rows:
             doc = json.loads(raw)
-            text = self._text(doc)
-            starts = normalize(text).startswith(typed)
-            candidates.append((not starts, position, text, doc["id"]))
-        out: list[Suggestion] = []
-        seen: set[str] = set()
-        for _, _, text, listing_id in sorted(candidates):
-            if text.lower() not in seen:
-                seen.add(text.lower())
-                out.append(Suggestion(text=text, listing_id=listing_id))
-            if len(out) >= self.limit:
-                break
-        return out
+            candidates.append((self._text(doc), str(doc["id"])))
+        return rank_suggestions(candidates, normalize(self.prefix).strip(), self.limit)

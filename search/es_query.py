@@ -33,7 +33,14 @@ from search.documents import SEARCH_FIELDS
 from search.embedded_sql import META_FIELDS, PRIMARY_FIELDS
 from search.es_mapping import TITLE_LENGTH
 from search.highlight import highlight as shared_highlight
-from search.query import FacetValue, SearchHit, SearchQuery, SearchResult, Suggestion
+from search.query import (
+    FacetValue,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    Suggestion,
+    rank_suggestions,
+)
 from search.synonyms import SynonymTable
 from search.terms import CODE_RE, AllOf, Node, ParsedQuery, Phrase, Term, parse_query
 from search.text import analyze, has_cjk, normalize, segment
@@ -348,24 +355,13 @@ class SuggestRequest:
         return str(doc.get("title_zh") or "")
 
     def result(self, response: Mapping[str, Any]) -> list[Suggestion]:
-        typed = normalize(self.prefix).strip()
         candidates = []
-        for position, hit in enumerate((response.get("hits") or {}).get("hits") or ()):
+        for hit in (response.get("hits") or {}).get("hits") or ():
             doc = hit.get("_source") or {}
             text = self._text(doc)
-            if not text:
-                continue
-            starts = normalize(text).startswith(typed)
-            candidates.append((not starts, position, text, str(doc.get("id") or hit["_id"])))
-        out: list[Suggestion] = []
-        seen: set[str] = set()
-        for _, _, text, listing_id in sorted(candidates):
-            if text.lower() not in seen:
-                seen.add(text.lower())
-                out.append(Suggestion(text=text, listing_id=listing_id))
-            if len(out) >= self.limit:
-                break
-        return out
+            if text:
+                candidates.append((text, str(doc.get("id") or hit["_id"])))
+        return rank_suggestions(candidates, normalize(self.prefix).strip(), self.limit)
 
 
 COUNT_QUERY: Query = {"bool": {"must_not": [TOMBSTONE]}}

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from search.text import normalize
+
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 FACETS = ("category", "origin_country", "origin_province", "certification")
 DEFAULT_FACETS = ("category", "origin_province", "certification")
@@ -168,3 +170,23 @@ class Suggestion:
 
     text: str
     listing_id: str
+
+
+def rank_suggestions(
+    candidates: list[tuple[str, str]], typed: str, limit: int
+) -> list[Suggestion]:
+    """Both backends' last step: `(text, listing_id)` candidates in the backend's order,
+    texts that start with what was typed first, one suggestion per distinct text."""
+    ordered = sorted(
+        (not normalize(text).startswith(typed), position, text, listing_id)
+        for position, (text, listing_id) in enumerate(candidates)
+    )
+    out: list[Suggestion] = []
+    seen: set[str] = set()
+    for _, _, text, listing_id in ordered:
+        if text.lower() not in seen:
+            seen.add(text.lower())
+            out.append(Suggestion(text=text, listing_id=listing_id))
+        if len(out) >= limit:
+            break
+    return out
