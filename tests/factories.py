@@ -79,7 +79,7 @@ def make_account(kind: str | None, *, verified: bool = False, role: str = "owner
         org = OrganizationFactory(kind=kind, verification_status=status, **org_fields)
         MembershipFactory(user=user, organization=org, role=role)
     issued = issue_token(user, timedelta(hours=1))
-    db.session.flush()
+    db.session.commit()  # like data an earlier request wrote (the test still rolls it back)
     return Account(user, org, issued.token)
 
 
@@ -137,7 +137,7 @@ def make_listing(owner: Account | Organization, *, status: str = "draft",
         listing.submitted_at = now
     if status in ("published", "suspended"):
         listing.published_at = now
-    db.session.flush()
+    db.session.commit()  # like data an earlier request wrote (the test still rolls it back)
     return listing
 
 

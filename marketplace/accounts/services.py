@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -117,20 +117,24 @@ def login(email: str, password: str, token_ttl: timedelta) -> IssuedToken | None
     return issued
 
 
+_USER_BY_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+    .options(joinedload(User.membership).joinedload(Membership.organization))
+)
+
+
 def authenticate_token(token: str) -> User | None:
     """The active user owning a live token, loaded with membership and organization in one
-    query (this runs on every authenticated request)."""
-    user = db.session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == hash_token(token),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > utcnow(),
-            User.is_active.is_(True),
-        )
-        .options(joinedload(User.membership).joinedload(Membership.organization))
-    )
+    query (this runs on every authenticated request, so the statement is built once)."""
+    user: User | None = db.session.scalar(
+        _USER_BY_TOKEN, {"token_hash": hash_token(token), "now": utcnow()})
     return user
 
 

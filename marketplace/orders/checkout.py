@@ -7,18 +7,15 @@ the price tier a line gets is always the one its own quantity was quoted at.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload, load_only
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, select
 
 from marketplace.accounts.models import Organization, User
-from marketplace.catalog.models import Listing
+from marketplace.catalog.models import Listing, PriceTier
 from marketplace.catalog.pricing import line_total, unit_price_for
 from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.common.errors import Conflict, Invalid
@@ -26,30 +23,49 @@ from marketplace.common.ids import new_id
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.orders import idempotency
-from marketplace.orders.events import add_event
-from marketplace.orders.models import Checkout, Order, OrderLine, Payment
+from marketplace.orders.placement import (
+    PlacedCheckout,
+    PlacedLine,
+    insert_checkout,
+    insert_payment,
+)
 from marketplace.orders.schemas import CheckoutSchema
-from marketplace.orders.states import CheckoutStatus, OrderStatus
 from marketplace.orders.stock import Shortage, available_stock, change_stock
 from marketplace.orders.tx import begin_write
 from marketplace.payouts.services import suppliers_without_payouts
 from payments.interface import PaymentGateway, PaymentStart
 
 REFERENCE_ATTEMPTS = 5  # a clash among 30**8 references is rare; five in a row never happens
-# What pricing and the order line snapshot need (a listing row carries much more).
-_PRICING_COLUMNS = (
-    Listing.id, Listing.supplier_id, Listing.status, Listing.currency, Listing.moq, Listing.unit,
-    Listing.title_zh, Listing.inci_name,
-)
 # Keeps every stored amount far inside a 64-bit count of fen, however many lines.
 MAX_LINE_TOTAL = Decimal("1000000000000")
 _CHECKOUT_SCHEMA = CheckoutSchema()
 
 
 @dataclass(frozen=True)
+class Tier:
+    min_quantity: Decimal
+    unit_price: Decimal
+
+
+@dataclass
+class ForSale:
+    """What pricing and the order line snapshot need of a listing (a row carries more)."""
+
+    id: str
+    supplier_id: str
+    status: str
+    currency: str
+    moq: Decimal
+    unit: str
+    title_zh: str
+    inci_name: str
+    price_tiers: list[Tier] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class PricedLine:
     index: int
-    listing: Listing
+    listing: ForSale
     quantity: Decimal
     unit_price: Decimal
     total: Decimal
@@ -65,7 +81,8 @@ def place_checkout(
     idempotency_key: str | None = None,
 ) -> tuple[int, dict[str, Any], bool]:
     """Create the checkout and answer `(201, body, False)`, or replay a stored answer
-    (`(status, body, True)`). All of it is one transaction, committed once."""
+    (`(status, body, True)`). All of it is one transaction, committed once; any refusal
+    rolls all of it back, the stock taken for earlier lines included."""
     begin_write()
     digest = idempotency.request_hash(data) if idempotency_key else ""
     if idempotency_key:
@@ -76,36 +93,29 @@ def place_checkout(
     if gateway is None:
         raise Invalid.field("payment_method",
                             f"Payment method {data['payment_method']!r} is not enabled.")
-    for _ in range(REFERENCE_ATTEMPTS):
-        try:
-            with db.session.begin_nested():
-                record = None
-                if idempotency_key:
-                    record = idempotency.claim(buyer.id, idempotency_key, digest)
-                    if record is None:  # a concurrent request with this key committed first
-                        found = idempotency.find(buyer.id, idempotency_key)
-                        assert found is not None
-                        return (*idempotency.replay(found, digest), True)
-                checkout, start = _create(buyer, user, data, gateway, ttl)
-                body = _CHECKOUT_SCHEMA.dump(checkout)
-                if start.client_secret:
-                    body["payment"]["client_secret"] = start.client_secret
-                if record is not None:
-                    record.response_status = 201
-                    record.response_body = body
-                    record.checkout_id = checkout.id
-        except IntegrityError as exc:
-            if not _reference_taken(exc):
-                raise
-            continue  # everything was rolled back; draw a new reference and go again
-        db.session.commit()
-        return 201, body, False
-    raise Conflict("Could not allocate a unique payment reference; please retry.")
+    try:
+        if idempotency_key and not idempotency.claim(buyer.id, idempotency_key, digest):
+            # A concurrent request with this key committed first: answer what it answered.
+            found = idempotency.find(buyer.id, idempotency_key)
+            assert found is not None
+            return (*idempotency.replay(found, digest), True)
+        checkout, start = _create(buyer, user, data, gateway, ttl)
+        body = _CHECKOUT_SCHEMA.dump(checkout)
+        if start.client_secret:
+            body["payment"]["client_secret"] = start.client_secret
+        if idempotency_key:
+            idempotency.record_answer(buyer.id, idempotency_key, status=201, body=body,
+                                      checkout_id=checkout.id)
+    except BaseException:
+        db.session.rollback()  # a refusal leaves nothing behind, taken stock included
+        raise
+    db.session.commit()
+    return 201, body, False
 
 
 def _create(buyer: Organization, user: User, data: dict[str, Any], gateway: PaymentGateway,
-            ttl: timedelta) -> tuple[Checkout, PaymentStart]:
-    """Price, reserve, then write checkout, orders, lines, events and payment in one flush.
+            ttl: timedelta) -> tuple[PlacedCheckout, PaymentStart]:
+    """Price, reserve, then write checkout, orders, lines, events and payment.
 
     The gateway starts the payment (Stripe: creates the PaymentIntent) inside the same
     transaction: if it fails, everything — the stock reservation too — rolls back."""
@@ -117,28 +127,28 @@ def _create(buyer: Organization, user: User, data: dict[str, Any], gateway: Paym
         raise _short_stock(lines, shortages)
 
     now = utcnow()
-    checkout = Checkout(
+    checkout = PlacedCheckout(
         id=new_id("chk"), buyer_org_id=buyer.id, created_by_id=user.id,
-        status=CheckoutStatus.PENDING_PAYMENT.value, currency=lines[0].listing.currency,
-        total=sum((line.total for line in lines), Decimal("0.00")),
-        shipping_address=data["shipping_address"], expires_at=now + ttl,
-        created_at=now, updated_at=now,
+        currency=lines[0].listing.currency, shipping_address=data["shipping_address"],
+        created_at=now, expires_at=now + ttl,
     )
-    checkout.orders = _split_by_supplier(buyer, lines, now)
-    db.session.add(checkout)
-    for order in checkout.orders:
-        add_event(order, None, order.status, actor=user, role="buyer", at=now)
-    start = gateway.start_payment(checkout)
-    payment = Payment(
-        checkout_id=checkout.id, method=start.method, status=start.status,
-        reference=start.reference, payment_intent_id=start.payment_intent_id,
-        currency=checkout.currency, amount=checkout.total, amount_refunded=Decimal("0.00"),
-        instructions=start.instructions, created_at=now, updated_at=now,
-    )
-    db.session.add(payment)
-    set_committed_value(checkout, "payment", payment)  # a new checkout has no old one to load
-    db.session.flush()
-    return checkout, start
+    for line in lines:
+        listing = line.listing
+        order = checkout.order_for(listing.supplier_id, listing.currency)
+        order.lines.append(PlacedLine(
+            listing_id=listing.id, title_zh=listing.title_zh, inci_name=listing.inci_name,
+            unit=listing.unit, quantity=line.quantity, unit_price=line.unit_price,
+            line_total=line.total,
+        ))
+        order.subtotal += line.total
+    insert_checkout(checkout, actor_role="buyer")
+    for _ in range(REFERENCE_ATTEMPTS):
+        start = gateway.start_payment(checkout)
+        checkout.payment = insert_payment(checkout, start)
+        if checkout.payment is not None:
+            return checkout, start
+    # Bank-transfer references only: draw again rather than fail on a taken one.
+    raise Conflict("Could not allocate a unique payment reference; please retry.")
 
 
 def _require_payouts(lines: list[PricedLine]) -> None:
@@ -152,17 +162,9 @@ def _require_payouts(lines: list[PricedLine]) -> None:
             for line in lines if line.listing.supplier_id in unpayable}}})
 
 
-def _reference_taken(exc: IntegrityError) -> bool:
-    text = str(exc.orig)
-    return "uq_payments_reference" in text or "payments.reference" in text
-
-
 def price_lines(buyer: Organization, items: list[dict[str, Any]]) -> list[PricedLine]:
     """Every line priced by its listing's tier, or one 422 naming every bad line."""
-    ids = {item["listing_id"] for item in items}
-    stmt = select(Listing).where(Listing.id.in_(ids)).options(
-        load_only(*_PRICING_COLUMNS), joinedload(Listing.price_tiers), lazyload(Listing.supplier))
-    listings = {listing.id: listing for listing in db.session.scalars(stmt).unique()}
+    listings = _for_sale({item["listing_id"] for item in items})
     errors: dict[str, dict[str, list[str]]] = {}
     priced: list[PricedLine] = []
     first_seen: dict[str, int] = {}
@@ -198,7 +200,7 @@ def price_lines(buyer: Organization, items: list[dict[str, Any]]) -> list[Priced
     return priced
 
 
-def _line_problem(buyer: Organization, listing: Listing | None, quantity: Decimal,
+def _line_problem(buyer: Organization, listing: ForSale | None, quantity: Decimal,
                   duplicate_of: int | None) -> tuple[str, str] | None:
     if duplicate_of is not None:
         return "listing_id", (f"This listing is already on line {duplicate_of}; "
@@ -231,24 +233,22 @@ def _short_stock(lines: list[PricedLine], shortages: list[Shortage]) -> Conflict
                     errors={"json": {"items": items}, "short": short})
 
 
-def _split_by_supplier(buyer: Organization, lines: list[PricedLine],
-                       now: datetime) -> list[Order]:
-    orders: dict[str, Order] = {}
-    for line in lines:
-        listing = line.listing
-        order = orders.get(listing.supplier_id)
-        if order is None:
-            order = Order(
-                id=new_id("ord"), position=len(orders), buyer_org_id=buyer.id,
-                supplier_id=listing.supplier_id, status=OrderStatus.PENDING_PAYMENT.value,
-                currency=listing.currency, subtotal=Decimal("0.00"),
-                created_at=now, updated_at=now,
-            )
-            orders[listing.supplier_id] = order
-        order.lines.append(OrderLine(
-            position=len(order.lines), listing_id=listing.id, title_zh=listing.title_zh,
-            inci_name=listing.inci_name, unit=listing.unit, quantity=line.quantity,
-            unit_price=line.unit_price, line_total=line.total,
-        ))
-        order.subtotal += line.total
-    return list(orders.values())
+_FOR_SALE = (
+    select(Listing.id, Listing.supplier_id, Listing.status, Listing.currency, Listing.moq,
+           Listing.unit, Listing.title_zh, Listing.inci_name, PriceTier.min_quantity,
+           PriceTier.unit_price)
+    .outerjoin(PriceTier, PriceTier.listing_id == Listing.id)
+    .where(Listing.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _for_sale(ids: set[str]) -> dict[str, ForSale]:
+    """The listings named, with their tiers: one query, one row per tier."""
+    found: dict[str, ForSale] = {}
+    for *columns, min_quantity, unit_price in db.session.execute(_FOR_SALE, {"ids": list(ids)}):
+        listing = found.get(columns[0])
+        if listing is None:
+            listing = found[columns[0]] = ForSale(*columns)
+        if min_quantity is not None:
+            listing.price_tiers.append(Tier(min_quantity, unit_price))
+    return found

@@ -15,16 +15,18 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, select, update
 
 from marketplace.common.errors import Invalid
+from marketplace.common.sql import insert_unless_conflict
+from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.orders.models import IdempotencyRecord
 
 RETENTION = timedelta(hours=24)
 
 Replay = tuple[int, dict[str, Any]]
+_TABLE: Table = IdempotencyRecord.__table__
 
 
 def request_hash(payload: dict[str, Any]) -> str:
@@ -52,19 +54,26 @@ def replay(record: IdempotencyRecord, digest: str) -> Replay:
     return record.response_status, record.response_body
 
 
-def claim(buyer_org_id: str, key: str, digest: str) -> IdempotencyRecord | None:
-    """Insert the record first; None when a concurrent request with the key committed it.
+def claim(buyer_org_id: str, key: str, digest: str) -> bool:
+    """Insert the record first; False when a concurrent request with the key committed it.
 
     On PostgreSQL the insert waits on the unique index for a concurrent transaction with
     the same key, so only one of them ever creates a checkout.
     """
-    record = IdempotencyRecord(buyer_org_id=buyer_org_id, key=key, request_hash=digest)
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-    except IntegrityError:
-        return None
-    return record
+    return insert_unless_conflict(_TABLE, {
+        "buyer_org_id": buyer_org_id, "key": key, "request_hash": digest,
+        "created_at": utcnow(),
+    }, unique=("buyer_org_id", "key"))
+
+
+def record_answer(buyer_org_id: str, key: str, *, status: int, body: dict[str, Any],
+                  checkout_id: str) -> None:
+    """Store the answer to replay, in the transaction that created the checkout."""
+    db.session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.buyer_org_id == buyer_org_id, _TABLE.c.key == key)
+        .values(response_status=status, response_body=body, checkout_id=checkout_id)
+    )
 
 
 def purge(now: datetime) -> int:

@@ -14,11 +14,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from marketplace.catalog.models import Listing
+from marketplace.common.types import Quantity
 from marketplace.extensions import db
 from search.outbox import enqueue_many
+
+_LISTINGS = Listing.__table__
+# Built once: this runs for every line of every checkout. RETURNING gives the new stock in
+# the same round trip, so telling whether the in-stock flag flipped needs no second query.
+_GIVE = (
+    update(_LISTINGS)
+    .where(_LISTINGS.c.id == bindparam("listing_id"))
+    .values(stock_quantity=_LISTINGS.c.stock_quantity + bindparam("delta", type_=Quantity()),
+            version=_LISTINGS.c.version + 1)
+    .returning(_LISTINGS.c.stock_quantity, _LISTINGS.c.moq)
+)
+_TAKE = _GIVE.where(_LISTINGS.c.stock_quantity >= bindparam("wanted", type_=Quantity()))
 
 
 @dataclass(frozen=True)
@@ -35,25 +48,30 @@ def change_stock(deltas: Mapping[str, Decimal]) -> list[Shortage]:
     the transaction back (nothing is announced to search in that case).
     """
     shortages: list[Shortage] = []
-    changed: dict[str, Decimal] = {}
+    flipped: list[str] = []
+    changed: list[str] = []
     for listing_id in sorted(deltas):
         delta = deltas[listing_id]
         if delta == 0:
             continue
-        stmt = update(Listing).where(Listing.id == listing_id)
+        params = {"listing_id": listing_id, "delta": delta}
         if delta < 0:
-            stmt = stmt.where(Listing.stock_quantity >= -delta)
-        stmt = stmt.values(
-            stock_quantity=Listing.stock_quantity + delta, version=Listing.version + 1
-        )
-        result = db.session.execute(stmt, execution_options={"synchronize_session": False})
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            shortages.append(Shortage(listing_id, -delta))
+            row = db.session.execute(_TAKE, {**params, "wanted": -delta}).first()
         else:
-            changed[listing_id] = delta
-    _expire_loaded(list(changed))
+            row = db.session.execute(_GIVE, params).first()
+        if row is None:
+            shortages.append(Shortage(listing_id, -delta))
+            continue
+        changed.append(listing_id)
+        stock, moq = row
+        if Listing.stock_covers_moq(stock, moq) != Listing.stock_covers_moq(stock - delta, moq):
+            flipped.append(listing_id)
+    _expire_loaded(changed)
     if not shortages:
-        _notify_listing_changed(changed)
+        # Search shows no quantities, only whether a minimum order can be filled, so most
+        # reservations change nothing it holds; announcing only the flips keeps the outbox
+        # (and re-indexing on the checkout path) to what buyers can see.
+        enqueue_many(flipped, "stock")
     return shortages
 
 
@@ -79,24 +97,3 @@ def _expire_loaded(listing_ids: list[str]) -> None:
         listing = identity_map.get(db.session.identity_key(Listing, listing_id))
         if listing is not None:
             db.session.expire(listing, ["stock_quantity", "version"])
-
-
-def _notify_listing_changed(applied: Mapping[str, Decimal]) -> None:
-    """Tell search about stock changes that flip a listing's in-stock flag.
-
-    Search shows no quantities, only whether a minimum order can be filled, so most
-    reservations change nothing it holds; announcing only the flips keeps the outbox (and
-    re-indexing on the checkout path) to what buyers can see.
-    """
-    if not applied:
-        return
-    rows = db.session.execute(
-        select(Listing.id, Listing.stock_quantity, Listing.moq)
-        .where(Listing.id.in_(list(applied)))
-    )
-    flipped = [
-        listing_id for listing_id, stock, moq in rows
-        if Listing.stock_covers_moq(stock, moq)
-        != Listing.stock_covers_moq(stock - applied[listing_id], moq)
-    ]
-    enqueue_many(flipped, "stock")

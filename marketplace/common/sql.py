@@ -1,0 +1,28 @@
+"""SQL that differs by dialect, behind one function each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from marketplace.extensions import db
+
+
+def insert_unless_conflict(table: Table, values: dict[str, Any], *,
+                           unique: Sequence[str]) -> bool:
+    """INSERT one row unless a row with the same `unique` columns exists; True if inserted.
+
+    `ON CONFLICT (…) DO NOTHING` instead of catching the IntegrityError: on PostgreSQL a
+    failed statement aborts the whole transaction, so catching needs a SAVEPOINT (two more
+    round trips on every call). A row being inserted by a concurrent transaction makes
+    this wait for that transaction and then skip (it committed) or insert (it rolled back).
+    Conflicts on other unique columns still raise.
+    """
+    dialect = db.session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (builder(table).values(values).on_conflict_do_nothing(index_elements=list(unique))
+            .returning(table.c[unique[0]]))
+    return db.session.execute(stmt).first() is not None

@@ -1,0 +1,160 @@
+"""A new checkout as plain values, written with one INSERT per table.
+
+Placing a checkout is the hot path of the marketplace (many buyers at once, each request
+holding stock row locks until it commits), so it skips the ORM unit of work: the rows are
+built here as dataclasses, inserted with Core statements (orders, lines and events as one
+multi-row INSERT each), and the same objects are serialised by `CheckoutSchema`, whose
+field names they carry. `GET /checkouts/{id}` reads the stored rows back through the ORM;
+a test holds the two answers equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, insert
+
+from marketplace.common.ids import new_id
+from marketplace.common.sql import insert_unless_conflict
+from marketplace.extensions import db
+from marketplace.orders.models import Checkout, Order, OrderEvent, OrderLine, Payment
+from marketplace.orders.states import CheckoutStatus, OrderStatus
+from payments.interface import PaymentStart
+
+
+@dataclass
+class PlacedLine:
+    listing_id: str
+    title_zh: str
+    inci_name: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    line_total: Decimal
+
+
+@dataclass
+class PlacedOrder:
+    id: str
+    checkout_id: str
+    buyer_org_id: str
+    supplier_id: str
+    currency: str
+    created_at: datetime
+    subtotal: Decimal = Decimal("0.00")
+    status: str = OrderStatus.PENDING_PAYMENT.value
+    lines: list[PlacedLine] = field(default_factory=list)
+    # Empty until the order moves on; present so the response has every field GET has.
+    carrier: None = None
+    tracking_number: None = None
+    paid_at: None = None
+    shipped_at: None = None
+    delivered_at: None = None
+    cancelled_at: None = None
+    refunded_at: None = None
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.created_at
+
+
+@dataclass
+class PlacedPayment:
+    method: str
+    status: str
+    currency: str
+    amount: Decimal
+    reference: str | None
+    payment_intent_id: str | None
+    instructions: dict[str, Any]
+    amount_refunded: Decimal = Decimal("0.00")
+    paid_at: None = None
+
+    @property
+    def bank_account(self) -> dict[str, str] | None:
+        account = self.instructions.get("bank_account")
+        return account if isinstance(account, dict) else None
+
+
+@dataclass
+class PlacedCheckout:
+    """Also what a gateway reads when the payment starts (`payments.PayableCheckout`)."""
+
+    id: str
+    buyer_org_id: str
+    created_by_id: str
+    currency: str
+    shipping_address: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+    orders: list[PlacedOrder] = field(default_factory=list)
+    payment: PlacedPayment | None = None
+    status: str = CheckoutStatus.PENDING_PAYMENT.value
+    paid_at: None = None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((order.subtotal for order in self.orders), Decimal("0.00"))
+
+    def order_for(self, supplier_id: str, currency: str) -> PlacedOrder:
+        """The supplier's order in this checkout, started on its first line."""
+        for order in self.orders:
+            if order.supplier_id == supplier_id:
+                return order
+        order = PlacedOrder(id=new_id("ord"), checkout_id=self.id,
+                            buyer_org_id=self.buyer_org_id, supplier_id=supplier_id,
+                            currency=currency, created_at=self.created_at)
+        self.orders.append(order)
+        return order
+
+
+def _table(model: type) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def insert_checkout(checkout: PlacedCheckout, *, actor_role: str) -> None:
+    """Checkout, orders, lines and each order's first event: four INSERT statements."""
+    db.session.execute(insert(_table(Checkout)), [{
+        "id": checkout.id, "buyer_org_id": checkout.buyer_org_id,
+        "created_by_id": checkout.created_by_id, "status": checkout.status,
+        "currency": checkout.currency, "total": checkout.total,
+        "shipping_address": checkout.shipping_address, "expires_at": checkout.expires_at,
+        "created_at": checkout.created_at, "updated_at": checkout.created_at,
+    }])
+    db.session.execute(insert(_table(Order)), [{
+        "id": order.id, "checkout_id": checkout.id, "position": position,
+        "buyer_org_id": order.buyer_org_id, "supplier_id": order.supplier_id,
+        "status": order.status, "currency": order.currency, "subtotal": order.subtotal,
+        "created_at": order.created_at, "updated_at": order.created_at,
+    } for position, order in enumerate(checkout.orders)])
+    db.session.execute(insert(_table(OrderLine)), [
+        {"id": new_id("oln"), "order_id": order.id, "position": position, **vars(line)}
+        for order in checkout.orders for position, line in enumerate(order.lines)
+    ])
+    db.session.execute(insert(_table(OrderEvent)), [{
+        "id": new_id("oev"), "order_id": order.id, "seq": 1, "at": checkout.created_at,
+        "from_status": None, "to_status": order.status, "actor_id": checkout.created_by_id,
+        "actor_role": actor_role, "details": {},
+    } for order in checkout.orders])
+
+
+def insert_payment(checkout: PlacedCheckout, start: PaymentStart) -> PlacedPayment | None:
+    """Record how the checkout is paid; None (nothing written) when the bank-transfer
+    reference is already taken, so the caller can draw another one."""
+    payment = PlacedPayment(
+        method=start.method, status=start.status, currency=checkout.currency,
+        amount=checkout.total, reference=start.reference,
+        payment_intent_id=start.payment_intent_id, instructions=start.instructions,
+    )
+    inserted = insert_unless_conflict(_table(Payment), {
+        "id": new_id("pay"), "checkout_id": checkout.id, "method": payment.method,
+        "status": payment.status, "reference": payment.reference,
+        "payment_intent_id": payment.payment_intent_id, "currency": payment.currency,
+        "amount": payment.amount, "amount_refunded": payment.amount_refunded,
+        "instructions": payment.instructions, "created_at": checkout.created_at,
+        "updated_at": checkout.created_at,
+    }, unique=("reference",))
+    return payment if inserted else None
