@@ -171,36 +171,59 @@ def random_items(grouped: list[list[str]], rng: random.Random) -> list[dict[str,
             for listings in suppliers]
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                    request: bytes) -> int:
-    """Send one request, read the response; 0 when the server had closed the connection."""
-    writer.write(request)
-    status_line = await reader.readline()
-    if not status_line:
-        return 0
-    length = 0
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.decode("latin-1").partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value)
-    await reader.readexactly(length)
-    return int(status_line.split()[1])
+class _Connection:
+    """One buyer's HTTP/1.1 connection, used the way real clients use one: kept open while
+    the server keeps it alive, closed when the server answers `Connection: close` (gunicorn's
+    sync workers do, after every response) or after an idle pause longer than the server's
+    keep-alive, and then opened again for the next request — inside the timed interval."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def exchange(self, request: bytes) -> int:
+        """Send one request, read the response; 0 when the server had closed the connection."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(request)
+        status_line = await self.reader.readline()
+        if not status_line:
+            self.close()
+            return 0
+        length, keep_alive = 0, True
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                keep_alive = False
+        await self.reader.readexactly(length)
+        if not keep_alive:
+            self.close()
+        return int(status_line.split()[1])
 
 
 async def _buyer(port: int, token: str, grouped: list[list[str]], rng: random.Random,
                  count: int, start: asyncio.Event, latencies: list[float],
                  statuses: dict[int, int], think: float) -> None:
-    """One buyer on one keep-alive connection: `count` checkouts, back to back (think=0)
-    or with exponentially distributed pauses averaging `think` seconds between them."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    """One buyer: `count` checkouts, back to back (think=0) or with exponentially
+    distributed pauses averaging `think` seconds between them."""
+    connection = _Connection(port)
     await start.wait()
     for _ in range(count):
         if think:
             pause = rng.expovariate(1 / think)
             await asyncio.sleep(pause)
-            if pause > KEEPALIVE_SECONDS / 2:  # gunicorn drops idle connections after 2 s
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            if pause > KEEPALIVE_SECONDS / 2:  # the server may have dropped it meanwhile
+                connection.close()
         body = json.dumps({"items": random_items(grouped, rng), "shipping_address": ADDRESS,
                            "payment_method": "bank_transfer"}, ensure_ascii=False).encode()
         request = (f"POST /api/v1/checkouts HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
@@ -208,16 +231,15 @@ async def _buyer(port: int, token: str, grouped: list[list[str]], rng: random.Ra
                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
         started = time.perf_counter()
         try:
-            status = await _exchange(reader, writer, request)
+            status = await connection.exchange(request)
         except ConnectionError:
+            connection.close()
             status = 0
-        if status == 0:  # gunicorn closed the idle keep-alive connection: reconnect, resend
-            writer.close()
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            status = await _exchange(reader, writer, request)
+        if status == 0:  # a kept-alive connection the server had just closed: resend once
+            status = await connection.exchange(request)
         latencies.append(time.perf_counter() - started)
         statuses[status] = statuses.get(status, 0) + 1
-    writer.close()
+    connection.close()
 
 
 def load(port: int, tokens: list[str], grouped: list[list[str]], *, concurrency: int,
@@ -233,7 +255,7 @@ def load(port: int, tokens: list[str], grouped: list[list[str]], *, concurrency:
                                             random.Random(i), per_buyer, start, latencies,
                                             statuses, think))
                  for i in range(concurrency)]
-        await asyncio.sleep(0.2)  # every connection is open
+        await asyncio.sleep(0.2)  # every buyer is waiting at the start line
         began = time.perf_counter()
         start.set()
         await asyncio.gather(*tasks)

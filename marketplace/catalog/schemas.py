@@ -38,8 +38,9 @@ def _text(max_length: int, **kwargs: Any) -> fields.String:
 class OriginSchema(Schema):
     country = fields.String(
         required=True,
-        validate=validate.OneOf(
-            COUNTRIES, error="Unknown country {input!r}; use an ISO 3166-1 alpha-2 code like CN."
+        validate=validate.OneOf(  # sorted: the OpenAPI enum is the same on every start
+            sorted(COUNTRIES),
+            error="Unknown country {input!r}; use an ISO 3166-1 alpha-2 code like CN.",
         ),
     )
     province = _text(64, allow_none=True)

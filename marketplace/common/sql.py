@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
 from marketplace.extensions import db
 
@@ -21,8 +23,14 @@ def insert_unless_conflict(table: Table, values: dict[str, Any], *,
     this wait for that transaction and then skip (it committed) or insert (it rolled back).
     Conflicts on other unique columns still raise.
     """
-    dialect = db.session.get_bind().dialect.name
+    stmt = _insert_unless_conflict(db.session.get_bind().dialect.name, table, tuple(unique))
+    return db.session.execute(stmt, values).first() is not None
+
+
+@cache
+def _insert_unless_conflict(dialect: str, table: Table, unique: tuple[str, ...]) -> Insert:
+    # Built once per table: checkout runs this on every request, and building the
+    # statement costs more than executing it. The columns come from the parameters.
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (builder(table).values(values).on_conflict_do_nothing(index_elements=list(unique))
+    return (builder(table).on_conflict_do_nothing(index_elements=list(unique))
             .returning(table.c[unique[0]]))
-    return db.session.execute(stmt).first() is not None

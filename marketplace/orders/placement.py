@@ -116,7 +116,11 @@ def _table(model: type) -> Table:
 
 
 def insert_checkout(checkout: PlacedCheckout, *, actor_role: str) -> None:
-    """Checkout, orders, lines and each order's first event: four INSERT statements."""
+    """Checkout, orders, lines and each order's first event: four INSERT statements.
+
+    Rows go as lists of parameter sets (the driver's executemany, pipelined by psycopg):
+    measured cheaper than one multi-row VALUES statement, whose SQL differs with the number
+    of rows (1.2 vs 2.6 ms of CPU for a checkout's four INSERTs)."""
     db.session.execute(insert(_table(Checkout)), [{
         "id": checkout.id, "buyer_org_id": checkout.buyer_org_id,
         "created_by_id": checkout.created_by_id, "status": checkout.status,

@@ -48,8 +48,9 @@ REPLAYED_HEADER = {
 @blp.alt_response(503, description="Card payments: Stripe is unavailable; nothing reserved, "
                   "retry (with the same Idempotency-Key)")
 @org_kind_required("buyer")
-@blp.arguments(IdempotencyHeaderSchema, location="headers")
-@blp.arguments(CheckoutRequestSchema)
+# Schema instances, not classes: webargs would build a schema (and its nested ones) per request.
+@blp.arguments(IdempotencyHeaderSchema(), location="headers")
+@blp.arguments(CheckoutRequestSchema())
 def create_checkout(headers: dict[str, str], data: dict[str, Any]) -> Any:
     """Buy from any number of suppliers at once: one order per supplier.
 
