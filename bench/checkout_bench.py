@@ -6,11 +6,13 @@
 Creates a fresh PostgreSQL database (admin URL from --postgres-url, default the local
 server; dropped afterwards), migrates it, seeds suppliers, published listings with ample
 stock and buyers with tokens directly through the app, then starts gunicorn
-(`gunicorn -c gunicorn.conf.py wsgi:app`, GUNICORN_WORKERS=4, loopback, a free port) and
-times `POST /api/v1/checkouts` (1-3 lines from different suppliers each) over HTTP:
-first one buyer at a time, then `--concurrency` buyers at once (one thread and keep-alive
-connection each). Finally `--concurrency` buyers race for one listing with 10 kg of stock,
-1 kg each, released together by a barrier: exactly 10 must get 201 and the stock must end at 0.
+(`gunicorn -c gunicorn.conf.py wsgi:app` with its defaults, or `--workers`; loopback, a free
+port) and times `POST /api/v1/checkouts` (1-3 lines from different suppliers each) over HTTP
+from an asyncio client (one connection per buyer, reopened when the server closes it): first
+one buyer at a time, then `--concurrency` buyers back to back (`--repeat` times), then the
+same buyers pausing between checkouts. Finally `--concurrency` buyers released at the same
+instant race for one listing with 10 kg of stock, 1 kg each: exactly 10 must get 201 and
+the stock must end at 0.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -121,11 +122,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(database_url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(database_url: str, port: int, workdir: Path,
+                   workers: int | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MARKETPLACE_DATABASE_URL": database_url,
            "MARKETPLACE_SECRET_KEY": "bench-" + str(port),
            "MARKETPLACE_SEARCH_INDEX_PATH": str(workdir / "search.sqlite3"),
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "4"}
+           "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    if workers:
+        env["GUNICORN_WORKERS"] = str(workers)
     log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
                                "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
@@ -140,29 +144,6 @@ def start_gunicorn(database_url: str, port: int, workdir: Path) -> subprocess.Po
             time.sleep(0.2)
     server.terminate()
     raise SystemExit(f"gunicorn did not start; see {workdir / 'gunicorn.log'}")
-
-
-class Client:
-    """One buyer: a keep-alive connection and its token."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.port = port
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def checkout(self, items: list[dict[str, str]]) -> tuple[int, float]:
-        body = json.dumps({"items": items, "shipping_address": ADDRESS,
-                           "payment_method": "bank_transfer"}, ensure_ascii=False).encode()
-        started = time.perf_counter()
-        try:
-            self.conn.request("POST", "/api/v1/checkouts", body=body, headers=self.headers)
-            response = self.conn.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            return 0, time.perf_counter() - started
-        return response.status, time.perf_counter() - started
 
 
 def random_items(grouped: list[list[str]], rng: random.Random) -> list[dict[str, str]]:
@@ -210,6 +191,23 @@ class _Connection:
             self.close()
         return int(status_line.split()[1])
 
+    async def checkout(self, token: str, items: list[dict[str, str]]) -> tuple[int, float]:
+        """`POST /api/v1/checkouts`: the status and the seconds until the whole answer."""
+        body = json.dumps({"items": items, "shipping_address": ADDRESS,
+                           "payment_method": "bank_transfer"}, ensure_ascii=False).encode()
+        request = (f"POST /api/v1/checkouts HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                   f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        started = time.perf_counter()
+        try:
+            status = await self.exchange(request)
+        except ConnectionError:
+            self.close()
+            status = 0
+        if status == 0:  # a kept-alive connection the server had just closed: resend once
+            status = await self.exchange(request)
+        return status, time.perf_counter() - started
+
 
 async def _buyer(port: int, token: str, grouped: list[list[str]], rng: random.Random,
                  count: int, start: asyncio.Event, latencies: list[float],
@@ -224,20 +222,8 @@ async def _buyer(port: int, token: str, grouped: list[list[str]], rng: random.Ra
             await asyncio.sleep(pause)
             if pause > KEEPALIVE_SECONDS / 2:  # the server may have dropped it meanwhile
                 connection.close()
-        body = json.dumps({"items": random_items(grouped, rng), "shipping_address": ADDRESS,
-                           "payment_method": "bank_transfer"}, ensure_ascii=False).encode()
-        request = (f"POST /api/v1/checkouts HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                   f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-        started = time.perf_counter()
-        try:
-            status = await connection.exchange(request)
-        except ConnectionError:
-            connection.close()
-            status = 0
-        if status == 0:  # a kept-alive connection the server had just closed: resend once
-            status = await connection.exchange(request)
-        latencies.append(time.perf_counter() - started)
+        status, seconds = await connection.checkout(token, random_items(grouped, rng))
+        latencies.append(seconds)
         statuses[status] = statuses.get(status, 0) + 1
     connection.close()
 
@@ -266,28 +252,35 @@ def load(port: int, tokens: list[str], grouped: list[list[str]], *, concurrency:
 
 
 def race(app: Flask, port: int, tokens: list[str], listing_id: str,
-         buyers: int) -> dict[str, Any]:
-    results: list[int] = []
-    barrier = threading.Barrier(buyers)
+         buyers: int) -> tuple[dict[str, Any], list[float]]:
+    """`buyers` buyers released at the same instant, each buying 1 kg of the race listing."""
+    results: list[tuple[int, float]] = []
 
-    def run(index: int) -> None:
-        client = Client(port, tokens[index % len(tokens)])
-        barrier.wait()
-        status, _ = client.checkout([{"listing_id": listing_id, "quantity": "1"}])
-        results.append(status)
+    async def buyer(token: str, start: asyncio.Event) -> None:
+        connection = _Connection(port)
+        await start.wait()
+        results.append(await connection.checkout(token, [{"listing_id": listing_id,
+                                                           "quantity": "1"}]))
+        connection.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(buyers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    async def run() -> None:
+        start = asyncio.Event()
+        tasks = [asyncio.create_task(buyer(tokens[i % len(tokens)], start))
+                 for i in range(buyers)]
+        await asyncio.sleep(0.2)  # every buyer is waiting at the start line
+        start.set()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(run())
+    statuses = [status for status, _ in results]
     with app.app_context():
         stock = db.session.scalar(select(Listing.stock_quantity).where(Listing.id == listing_id))
         lines = db.session.scalar(select(func.count()).select_from(OrderLine)
                                   .where(OrderLine.listing_id == listing_id))
-    return {"buyers": buyers, "created": results.count(201), "refused": results.count(409),
-            "other": len(results) - results.count(201) - results.count(409),
-            "final_stock": stock, "order_lines": lines}
+    outcome = {"buyers": buyers, "created": statuses.count(201), "refused": statuses.count(409),
+               "other": len(statuses) - statuses.count(201) - statuses.count(409),
+               "final_stock": stock, "order_lines": lines}
+    return outcome, [seconds for _, seconds in results]
 
 
 def summary(label: str, latencies: list[float], statuses: dict[int, int],
@@ -312,6 +305,10 @@ def main() -> int:
                         help="checkouts in each concurrent run (the serial run does a fifth)")
     parser.add_argument("--think-ms", type=float, default=1000.0,
                         help="mean pause between one buyer's checkouts in the paced run")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="back-to-back runs (the machine's speed varies between runs)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: gunicorn.conf.py's, 2 x cores + 1)")
     args = parser.parse_args()
 
     name = f"marketplace_bench_checkout_{os.getpid()}"
@@ -326,17 +323,22 @@ def main() -> int:
                 app, suppliers=args.suppliers, per_supplier=args.listings_per_supplier,
                 buyers=args.concurrency)
             port = free_port()
-            server = start_gunicorn(url, port, workdir)
+            server = start_gunicorn(url, port, workdir, args.workers)
             load(port, tokens, grouped, concurrency=1, requests=20)  # warm-up
             serial = summary("1 buyer", *load(port, tokens, grouped, concurrency=1,
                                               requests=max(1, args.requests // 5)))
-            parallel = summary(f"{args.concurrency} buyers, back to back", *load(
-                port, tokens, grouped, concurrency=args.concurrency, requests=args.requests))
+            back_to_back = [
+                summary(f"{args.concurrency} buyers, back to back ({run + 1})", *load(
+                    port, tokens, grouped, concurrency=args.concurrency, requests=args.requests))
+                for run in range(args.repeat)
+            ]
             summary(f"{args.concurrency} buyers, one checkout per {args.think_ms:.0f} ms each",
                     *load(port, tokens, grouped, concurrency=args.concurrency,
                           requests=args.requests, think=args.think_ms / 1000))
-            outcome = race(app, port, tokens, race_id, args.concurrency)
+            outcome, race_latencies = race(app, port, tokens, race_id, args.concurrency)
             print(json.dumps({"race": outcome}, default=str, ensure_ascii=False))
+            raced = summary(f"{args.concurrency} buyers racing for 10 kg at once",
+                            race_latencies, {}, max(race_latencies))
             with app.app_context():
                 db.engine.dispose()
             server.terminate()
@@ -348,11 +350,17 @@ def main() -> int:
         drop_database(args.postgres_url, name)
     correct = (outcome["created"] == 10 and outcome["final_stock"] == Decimal("0.000")
                and outcome["order_lines"] == 10 and serial["statuses"].keys() == {201}
-               and parallel["statuses"].keys() == {201})
-    fast = parallel["p95_ms"] <= TARGET_P95_MS
-    print(f"oversell race: {'OK' if correct else 'FAILED'}; p95 at {args.concurrency} buyers "
-          f"back to back {'within' if fast else 'OVER'} the {TARGET_P95_MS:.0f} ms target")
+               and all(run["statuses"].keys() == {201} for run in back_to_back))
+    p95s = sorted(run["p95_ms"] for run in back_to_back)
+    median_p95 = p95s[len(p95s) // 2]
+    print(f"oversell race: {'OK' if correct else 'FAILED'}; p95 of the race "
+          f"{raced['p95_ms']} ms, {_verdict(raced['p95_ms'])}; median p95 of "
+          f"{args.concurrency} buyers back to back {median_p95} ms, {_verdict(median_p95)}")
     return 0 if correct else 1
+
+
+def _verdict(p95_ms: float) -> str:
+    return f"{'within' if p95_ms <= TARGET_P95_MS else 'OVER'} the {TARGET_P95_MS:.0f} ms target"
 
 
 if __name__ == "__main__":
