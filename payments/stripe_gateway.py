@@ -135,6 +135,13 @@ class StripeGateway:
         return PaymentStart(method=self.name, status="pending", payment_intent_id=intent.id,
                             client_secret=intent.client_secret)
 
+    def client_secret_of(self, payment_intent_id: str) -> str | None:
+        """The secret the buyer's page confirms the card payment with. Stripe asks that it
+        reach nobody but the customer and not be stored, so it is fetched when needed."""
+        with translated_errors("look up the payment"):
+            intent = self.client.v1.payment_intents.retrieve(payment_intent_id)
+        return intent.client_secret
+
     def split(self, subtotal: Decimal, currency: str) -> Split:
         """The supplier's transfer and the platform fee of one order (see stripe_amounts)."""
         return split(to_minor(subtotal, currency), self.fee_bps)

@@ -12,6 +12,7 @@ from marketplace.accounts.auth import current_principal, login_required, org_kin
 from marketplace.common.pagination import page_schema, paginate
 from marketplace.orders import queries, transitions
 from marketplace.orders.checkout import place_checkout
+from marketplace.orders.payment import buyer_client_secret
 from marketplace.orders.schemas import (
     CheckoutRequestSchema,
     CheckoutSchema,
@@ -22,6 +23,9 @@ from marketplace.orders.schemas import (
 )
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Checkout and orders")
+
+
+_CHECKOUT_SCHEMA = CheckoutSchema()
 
 
 def gateways() -> Any:
@@ -79,8 +83,18 @@ def create_checkout(headers: dict[str, str], data: dict[str, Any]) -> Any:
 @blp.alt_response(404, description="No such checkout (or not yours)")
 @login_required
 def get_checkout(checkout_id: str) -> Any:
-    """The buyer's checkout with its orders and payment instructions."""
-    return queries.get_checkout(current_principal(), checkout_id)
+    """The buyer's checkout with its orders and payment instructions.
+
+    Card checkouts awaiting payment carry `payment.client_secret` for their buyer (fetched
+    from Stripe on each read, never stored; left out if Stripe cannot be reached).
+    """
+    principal = current_principal()
+    checkout = queries.get_checkout(principal, checkout_id)
+    body = _CHECKOUT_SCHEMA.dump(checkout)
+    secret = buyer_client_secret(checkout, viewer_org_id=principal.org_id, gateways=gateways())
+    if secret:
+        body["payment"]["client_secret"] = secret
+    return jsonify(body)
 
 
 @blp.route("/orders", methods=["GET"])

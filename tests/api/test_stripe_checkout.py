@@ -13,6 +13,7 @@ from marketplace.orders.models import Checkout
 from tests.fakes import fake_stripe_fixtures as stripe_fixtures
 from tests.fakes.fake_stripe_fixtures import (
     card_checkout,
+    deliver,
     onboard,
     stripe_listing,
 )
@@ -51,6 +52,33 @@ def test_payment_intent_carries_exact_amount_group_and_metadata(client, fake, bu
     assert payment["client_secret"] and payment["reference"] is None
     stored = client.get(f"/api/v1/checkouts/{body['id']}", headers=buyer.headers).json
     assert stored["payment"]["payment_intent_id"] == payment["payment_intent_id"]
+
+
+def test_the_buyer_can_read_the_client_secret_again_until_the_checkout_is_paid(
+        client, fake, buyer, supplier, operator):
+    onboard(client, fake, supplier)
+    created = card_checkout(client, buyer, (stripe_listing(supplier), "5")).json
+    url = f"/api/v1/checkouts/{created['id']}"
+    secret = created["payment"]["client_secret"]
+
+    read = client.get(url, headers=buyer.headers)
+    assert read.status_code == 200
+    assert read.json["payment"]["client_secret"] == secret  # fetched from Stripe
+    assert fake.calls("GET", f"/v1/payment_intents/{created['payment']['payment_intent_id']}")
+    seen_by_operator = client.get(url, headers=operator.headers).json
+    assert "client_secret" not in seen_by_operator["payment"]
+    assert {**seen_by_operator, "payment": {**seen_by_operator["payment"],
+                                            "client_secret": secret}} == read.json
+
+    # Stripe down (the SDK tries 3 times): the checkout is still answered, without the secret.
+    fake.fail_next("api_error", times=3, path="/v1/payment_intents")
+    unavailable = client.get(url, headers=buyer.headers)
+    assert unavailable.status_code == 200 and "client_secret" not in unavailable.json["payment"]
+
+    intent = fake.succeed(created["payment"]["payment_intent_id"])
+    assert deliver(client, fake, "payment_intent.succeeded", intent).status_code == 200
+    paid = client.get(url, headers=buyer.headers).json
+    assert paid["status"] == "paid" and "client_secret" not in paid["payment"]
 
 
 def test_supplier_without_payouts_is_refused_before_anything_happens(
