@@ -29,8 +29,13 @@ def reindex(workers: int | None) -> None:
 
 
 @search_cli.command("sync")
-def sync_command() -> None:
+@click.option("--retry-parked", is_flag=True,
+              help="First put back in line the rows parked because the backend refused "
+                   "their document (after fixing the cause).")
+def sync_command(retry_parked: bool) -> None:
     """Apply changes left in the outbox (e.g. while the backend was down)."""
+    if retry_parked:
+        click.echo(f"Retrying {sync.retry_parked()} parked outbox rows.")
     backlog = sync.backlog()
     backend = current_app.extensions["search_backend"]
     with click.progressbar(length=backlog, label="Draining search outbox") as bar:
@@ -43,6 +48,9 @@ def sync_command() -> None:
         )
     click.echo(f"Synced {result.rows} outbox rows: {result.upserted} indexed, "
                f"{result.deleted} removed.")
+    if result.parked:
+        click.echo(f"Parked {result.parked} rows whose document the backend refused; "
+                   "see `flask search status`.", err=True)
 
 
 @search_cli.command("status")
@@ -56,3 +64,8 @@ def status() -> None:
     except Exception as exc:  # report, don't crash: this command exists for outages
         click.echo(f"indexed documents:  unavailable ({exc})")
     click.echo(f"outbox backlog:     {sync.backlog()}")
+    parked = sync.parked()
+    click.echo(f"parked rows:        {len(parked)}")
+    for entry in parked[:20]:  # the reasons say what to fix before `sync --retry-parked`
+        click.echo(f"  {entry.listing_id} (v{entry.listing_version}, parked "
+                   f"{entry.parked_at:%Y-%m-%d %H:%M}): {entry.last_error}")

@@ -58,7 +58,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from search import es_mapping
 from search.es_query import COUNT_QUERY, SearchRequest, SuggestRequest
-from search.interface import SearchUnavailable
+from search.interface import DocumentsRejected, SearchUnavailable
 from search.query import SearchQuery, SearchResult, Suggestion
 from search.synonyms import SynonymTable, default_table
 
@@ -69,19 +69,21 @@ TOMBSTONE_PAGE = 1000
 Action = dict[str, Any]
 
 
-class BulkWriteError(SearchUnavailable):
-    """Some documents were refused (other than by a version conflict).
+class BulkWriteError(DocumentsRejected):
+    """Some documents were refused (other than by a version conflict); the rest applied.
 
-    A `SearchUnavailable`: the outbox keeps the changes and retries them later.
-    `failures` maps listing ids to Elasticsearch's reason.
+    `failures` maps listing ids to Elasticsearch's reason. An item refused with 429 or a
+    5xx is retried later by the outbox; any other 4xx (a mapping or parsing error) is
+    `permanent` and its outbox row is parked instead of blocking the rows behind it.
     """
 
-    def __init__(self, what: str, failures: dict[str, str]) -> None:
-        self.failures = dict(failures)
+    def __init__(self, what: str, failures: dict[str, str],
+                 permanent: frozenset[str] = frozenset()) -> None:
         shown = "; ".join(f"{key}: {reason}" for key, reason in list(failures.items())[:10])
         more = f" (and {len(failures) - 10} more)" if len(failures) > 10 else ""
         super().__init__(
-            f"Elasticsearch refused {len(failures)} listing(s) while {what}: {shown}{more}"
+            f"Elasticsearch refused {len(failures)} listing(s) while {what}: {shown}{more}",
+            failures, permanent,
         )
 
 
@@ -273,6 +275,7 @@ class ElasticsearchBackend:
         """Run actions; answer how many items outside `skip` indices ended as `counted`."""
         applied = 0
         failures: dict[str, str] = {}
+        permanent: set[str] = set()
         with unavailable(what):
             for ok, item in streaming_bulk(
                 self._bulk_es,
@@ -297,10 +300,12 @@ class ElasticsearchBackend:
                     pass  # nothing to delete
                 else:
                     failures[str(info.get("_id"))] = _reason(info)
+                    if status < 500 and status not in UNAVAILABLE_STATUSES:
+                        permanent.add(str(info.get("_id")))
                 if on_item is not None:
                     on_item()
         if failures:
-            raise BulkWriteError(what, failures)
+            raise BulkWriteError(what, failures, frozenset(permanent))
         return applied
 
     @staticmethod

@@ -10,6 +10,22 @@ class SearchUnavailable(RuntimeError):
     """The backend cannot be reached; the API answers 503 and writes are kept in the outbox."""
 
 
+class DocumentsRejected(SearchUnavailable):
+    """A write reached the engine, which refused some listings and applied the rest.
+
+    `failures` maps each refused listing id to the engine's reason; `permanent` holds the
+    ids refused for good (the document itself is wrong for the index: retrying the same
+    document fails the same way), the others were refused for a passing reason (the engine
+    is overloaded) and may be retried.
+    """
+
+    def __init__(self, message: str, failures: dict[str, str],
+                 permanent: frozenset[str] = frozenset()) -> None:
+        super().__init__(message)
+        self.failures = dict(failures)
+        self.permanent = frozenset(permanent)
+
+
 @runtime_checkable
 class SearchBackend(Protocol):
     """What the web app needs from a search engine. Both backends implement all of it.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Integer, String, insert, select
+from sqlalchemy import Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.common.timeutil import utcnow
@@ -29,6 +29,12 @@ class SearchOutboxEntry(db.Model):  # type: ignore[name-defined]
     listing_version: Mapped[int] = mapped_column(Integer)
     change: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the backend refused the listing's document for good (say, a mapping error):
+    # the row is kept, with the reason, but no longer drained, so it cannot hold up the
+    # rows behind it. `flask search sync --retry-parked` tries such rows again; a later
+    # change of the listing writes a new row, which is drained normally.
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text())
 
 
 def enqueue(listing_id: str, version: int, change: str) -> None:

@@ -21,16 +21,17 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, type_coerce
+from sqlalchemy import delete, func, select, type_coerce, update
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization, VerificationStatus
 from marketplace.catalog.models import Listing, PriceTier
 from marketplace.catalog.vocabulary import ListingStatus
+from marketplace.common.timeutil import utcnow
 from marketplace.common.types import Money
 from marketplace.extensions import db
 from search.documents import LISTING_DATA_COLUMNS, ListingData, SupplierData, listing_document
-from search.interface import SearchBackend, SearchUnavailable
+from search.interface import DocumentsRejected, SearchBackend, SearchUnavailable
 from search.outbox import PENDING_FLAG, SearchOutboxEntry
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class DrainResult:
     upserted: int = 0
     deleted: int = 0
     rows: int = 0
+    parked: int = 0
     error: str | None = None
 
 
@@ -50,6 +52,11 @@ def drain(backend: SearchBackend, *, batch_size: int = 500,
 
     Concurrent drains are safe: documents carry versions, so applying a change twice is
     harmless, and a change committed after a batch was read has a newer row.
+
+    When the backend applies a batch but refuses some listings (`DocumentsRejected`), the
+    applied rows are deleted; rows of listings refused for good are parked with the reason
+    (they would fail the same way forever and hold up every row behind them); rows refused
+    for a passing reason stay, and draining stops until the next attempt.
     """
     result = DrainResult()
     db.session.info.pop(PENDING_FLAG, None)
@@ -57,34 +64,35 @@ def drain(backend: SearchBackend, *, batch_size: int = 500,
     while max_batches is None or batches < max_batches:
         rows = db.session.execute(
             select(SearchOutboxEntry.id, SearchOutboxEntry.listing_id)
+            .where(SearchOutboxEntry.parked_at.is_(None))
             .order_by(SearchOutboxEntry.id).limit(batch_size)
         ).all()
         if not rows:
             break
-        listing_ids = sorted({listing_id for _, listing_id in rows})
-        listings = {
-            listing.id: listing
-            for listing in db.session.scalars(
-                select(Listing).where(Listing.id.in_(listing_ids))
-                .options(selectinload(Listing.price_tiers))
-                .execution_options(populate_existing=True)
-            )
-        }
-        documents = [listing_document(listing) for listing in listings.values()
-                     if listing.status == ListingStatus.PUBLISHED]
-        removals: list[str | tuple[str, int]] = [
-            (listing.id, listing.version) for listing in listings.values()
-            if listing.status != ListingStatus.PUBLISHED
-        ]
-        removals += [lid for lid in listing_ids if lid not in listings]
         try:
-            result.upserted += backend.upsert(documents) if documents else 0
-            result.deleted += backend.delete(removals) if removals else 0
+            upserted, deleted = _apply(backend, sorted({listing_id for _, listing_id in rows}))
+        except DocumentsRejected as exc:
+            retry = set(exc.failures) - exc.permanent
+            done = [rid for rid, listing_id in rows if listing_id not in exc.failures]
+            parked = _park(rows, exc)
+            db.session.execute(delete(SearchOutboxEntry).where(SearchOutboxEntry.id.in_(done)))
+            db.session.commit()
+            result.rows += len(done)
+            result.parked += parked
+            log.error("search backend refused %d listing(s); %d outbox row(s) parked: %s",
+                      len(exc.failures), parked, exc)
+            if retry:
+                result.error = str(exc)
+                break
+            batches += 1
+            continue
         except SearchUnavailable as exc:
             db.session.rollback()
             result.error = str(exc)
             log.warning("search backend unavailable; %d outbox rows kept: %s", len(rows), exc)
             break
+        result.upserted += upserted
+        result.deleted += deleted
         db.session.execute(
             delete(SearchOutboxEntry).where(SearchOutboxEntry.id.in_([rid for rid, _ in rows]))
         )
@@ -94,8 +102,81 @@ def drain(backend: SearchBackend, *, batch_size: int = 500,
     return result
 
 
+def _apply(backend: SearchBackend, listing_ids: list[str]) -> tuple[int, int]:
+    """Upsert the published listings among `listing_ids`, remove the others."""
+    listings = {
+        listing.id: listing
+        for listing in db.session.scalars(
+            select(Listing).where(Listing.id.in_(listing_ids))
+            .options(selectinload(Listing.price_tiers))
+            .execution_options(populate_existing=True)
+        )
+    }
+    documents = [listing_document(listing) for listing in listings.values()
+                 if listing.status == ListingStatus.PUBLISHED]
+    removals: list[str | tuple[str, int]] = [
+        (listing.id, listing.version) for listing in listings.values()
+        if listing.status != ListingStatus.PUBLISHED
+    ]
+    removals += [lid for lid in listing_ids if lid not in listings]
+    # Both writes are attempted even if the first refuses some listings: the caller deletes
+    # the rows of every listing not named as refused, so each must really have been applied.
+    upserted = deleted = 0
+    rejected: list[DocumentsRejected] = []
+    if documents:
+        try:
+            upserted = backend.upsert(documents)
+        except DocumentsRejected as exc:
+            rejected.append(exc)
+    if removals:
+        try:
+            deleted = backend.delete(removals)
+        except DocumentsRejected as exc:
+            rejected.append(exc)
+    if rejected:
+        raise DocumentsRejected(
+            "; ".join(str(exc) for exc in rejected),
+            {key: reason for exc in rejected for key, reason in exc.failures.items()},
+            frozenset().union(*(exc.permanent for exc in rejected)),
+        )
+    return upserted, deleted
+
+
+def _park(rows: Sequence[Any], rejected: DocumentsRejected) -> int:
+    """Park the rows of listings refused for good, each with its reason."""
+    now = utcnow()
+    parked = 0
+    for rid, listing_id in rows:
+        if listing_id in rejected.permanent:
+            db.session.execute(
+                update(SearchOutboxEntry).where(SearchOutboxEntry.id == rid)
+                .values(parked_at=now, last_error=rejected.failures[listing_id][:2000])
+            )
+            parked += 1
+    return parked
+
+
+def retry_parked() -> int:
+    """Put parked rows back in line (after the cause was fixed); answers how many."""
+    result = db.session.execute(
+        update(SearchOutboxEntry).where(SearchOutboxEntry.parked_at.is_not(None))
+        .values(parked_at=None, last_error=None)
+    )
+    db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def parked() -> list[SearchOutboxEntry]:
+    return list(db.session.scalars(
+        select(SearchOutboxEntry).where(SearchOutboxEntry.parked_at.is_not(None))
+        .order_by(SearchOutboxEntry.id)
+    ))
+
+
 def backlog() -> int:
-    return db.session.scalar(select(func.count()).select_from(SearchOutboxEntry)) or 0
+    """Rows waiting to be drained (parked rows not included)."""
+    return db.session.scalar(select(func.count()).select_from(SearchOutboxEntry)
+                             .where(SearchOutboxEntry.parked_at.is_(None))) or 0
 
 
 def published_count() -> int:

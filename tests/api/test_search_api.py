@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from search.interface import SearchUnavailable
-from search.sync import backlog
+from search.interface import DocumentsRejected, SearchUnavailable
+from search.sync import backlog, parked
 from tests.factories import checkout_body, listing_body, publish_via_api
 
 
@@ -121,6 +121,59 @@ def test_sync_reports_a_backend_that_is_still_down(app, runner, supplier, publis
     assert result.exit_code != 0
     assert "unavailable" in result.output
     assert backlog() >= 1
+
+
+def _refusing(backend, monkeypatch, inci_name: str, *, permanent: bool) -> None:
+    """The backend applies every document but those with `inci_name`, which it refuses."""
+    real_upsert = backend.upsert
+
+    def upsert(documents):
+        documents = list(documents)
+        refused = {doc["id"]: "HTTP 400 mapper_parsing_exception" if permanent else
+                   "HTTP 429 es_rejected_execution_exception"
+                   for doc in documents if doc["inci_name"] == inci_name}
+        real_upsert([doc for doc in documents if doc["id"] not in refused])
+        if refused:
+            raise DocumentsRejected("refused", refused,
+                                    frozenset(refused) if permanent else frozenset())
+        return len(documents)
+
+    monkeypatch.setattr(backend, "upsert", upsert)
+
+
+def test_a_document_refused_for_good_is_parked_and_never_holds_up_later_changes(
+    app, client, runner, publish, monkeypatch
+):
+    backend = app.extensions["search_backend"]
+    _refusing(backend, monkeypatch, "Broken Extract", permanent=True)
+    broken = publish(title_zh="坏文档玫瑰", inci_name="Broken Extract")
+    fine = publish(title_zh="平阴玫瑰纯露", inci_name="Rosa Rugosa Flower Water",
+                   cas_number=None, category="floral_water")
+    # The later listing was indexed at once; the refused one waits, parked, with its reason.
+    assert ids(search(client, q="玫瑰")) == [fine]
+    assert backlog() == 0
+    assert [(entry.listing_id, entry.last_error) for entry in parked()] == [
+        (broken, "HTTP 400 mapper_parsing_exception")]
+    status = runner.invoke(args=["search", "status"])
+    assert "parked rows:        1" in status.output and broken in status.output
+
+    monkeypatch.undo()  # the cause is fixed
+    result = runner.invoke(args=["search", "sync", "--retry-parked"])
+    assert result.exit_code == 0, result.output
+    assert set(ids(search(client, q="玫瑰"))) == {broken, fine}
+    assert parked() == [] and backlog() == 0
+
+
+def test_a_document_refused_for_a_passing_reason_stays_in_line(
+    app, client, runner, publish, monkeypatch
+):
+    backend = app.extensions["search_backend"]
+    _refusing(backend, monkeypatch, "Busy Extract", permanent=False)
+    busy = publish(title_zh="繁忙玫瑰", inci_name="Busy Extract")
+    assert ids(search(client, q="玫瑰")) == [] and backlog() >= 1 and parked() == []
+    monkeypatch.undo()
+    assert runner.invoke(args=["search", "sync"]).exit_code == 0
+    assert ids(search(client, q="玫瑰")) == [busy] and backlog() == 0
 
 
 def test_search_outage_answers_503_with_a_clear_message(app, client, monkeypatch):
