@@ -135,6 +135,23 @@ class StripeGateway:
         return PaymentStart(method=self.name, status="pending", payment_intent_id=intent.id,
                             client_secret=intent.client_secret)
 
+    def reduce_payment(self, payment_intent_id: str, *, amount: int, checkout_id: str) -> None:
+        """What is still due after orders were cancelled before payment: lower the amount
+        the buyer's card will be charged, or cancel the payment when nothing is left
+        (fails with `PaymentError` once the buyer has paid or is paying)."""
+        if amount > 0:
+            with translated_errors("lower the payment amount"):
+                self.client.v1.payment_intents.update(
+                    payment_intent_id, params={"amount": amount},
+                    options={"idempotency_key": f"checkout:{checkout_id}:amount:{amount}"},
+                )
+            return
+        with translated_errors("cancel the payment"):
+            self.client.v1.payment_intents.cancel(
+                payment_intent_id, params={"cancellation_reason": "requested_by_customer"},
+                options={"idempotency_key": f"checkout:{checkout_id}:cancel"},
+            )
+
     def client_secret_of(self, payment_intent_id: str) -> str | None:
         """The secret the buyer's page confirms the card payment with. Stripe asks that it
         reach nobody but the customer and not be stored, so it is fetched when needed."""

@@ -124,7 +124,8 @@ def get_order(order_id: str) -> Any:
 def cancel_order(order_id: str) -> Any:
     """Buyer: cancel an unpaid order; its stock returns."""
     principal = current_principal()
-    return transitions.cancel(queries.get_order(principal, order_id), principal.user)
+    return transitions.cancel(queries.get_order(principal, order_id), principal.user,
+                              gateways())
 
 
 @blp.route("/orders/<order_id>/ship", methods=["POST"])

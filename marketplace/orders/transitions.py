@@ -7,6 +7,7 @@ Each change claims the order row with a compare-and-set on its status, writes on
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from marketplace.moderation.services import record
 from marketplace.orders.claims import claim
 from marketplace.orders.events import add_event
 from marketplace.orders.expiry import expire_if_due
-from marketplace.orders.models import Checkout, Order, Refund
+from marketplace.orders.models import Checkout, Order, Payment, Refund
 from marketplace.orders.states import (
     ORDER_TRANSITIONS,
     CheckoutStatus,
@@ -29,7 +30,11 @@ from marketplace.orders.states import (
 )
 from marketplace.orders.stock import change_stock, lines_quantities
 from marketplace.orders.tx import begin_write
-from payments.interface import PaymentGateway
+from payments.interface import PaymentError, PaymentGateway
+from payments.stripe_amounts import to_minor
+from payments.stripe_gateway import StripeGateway
+
+logger = logging.getLogger(__name__)
 
 
 def _prepare(order: Order, to: OrderStatus, verb: str) -> OrderStatus:
@@ -60,8 +65,10 @@ def _org_id(user: User) -> str | None:
     return user.membership.organization_id if user.membership else None
 
 
-def cancel(order: Order, user: User) -> Order:
-    """The buyer cancels an unpaid order: its stock returns and the amount due drops."""
+def cancel(order: Order, user: User,
+           gateways: Mapping[str, PaymentGateway] | None = None) -> Order:
+    """The buyer cancels an unpaid order: its stock returns and the amount due drops (for a
+    card payment, at Stripe too: see `_follow_at_stripe`)."""
     if order.buyer_org_id != _org_id(user):
         raise Forbidden("Only the buyer can cancel an order.")
     current = _prepare(order, OrderStatus.CANCELLED, "cancelled")
@@ -87,7 +94,27 @@ def cancel(order: Order, user: User) -> Order:
             claim(checkout, CheckoutStatus.PENDING_PAYMENT,
                   status=CheckoutStatus.CANCELLED.value, updated_at=now)
     db.session.commit()
+    if payment is not None and gateways:
+        _follow_at_stripe(checkout, payment, gateways)
     return order
+
+
+def _follow_at_stripe(checkout: Checkout, payment: Payment,
+                      gateways: Mapping[str, PaymentGateway]) -> None:
+    """A card payment follows the cancellation: its amount drops to what is still due, or
+    it is cancelled when nothing is. Done after the commit, so Stripe never asks less than
+    the live orders cost. If Stripe refuses (the buyer is paying at this moment) or cannot
+    be reached, the amount stays, and whatever the buyer pays beyond the live orders is
+    refunded when the payment succeeds (`payouts.settlement`)."""
+    gateway = gateways.get(payment.method)
+    if not isinstance(gateway, StripeGateway) or not payment.payment_intent_id:
+        return
+    try:
+        gateway.reduce_payment(payment.payment_intent_id, checkout_id=checkout.id,
+                               amount=to_minor(payment.amount, payment.currency))
+    except PaymentError as exc:
+        logger.warning("checkout %s: the card payment keeps its amount after a cancellation "
+                       "(%s); any excess is refunded when it is paid", checkout.id, exc)
 
 
 def ship(order: Order, user: User, *, carrier: str, tracking_number: str) -> Order:

@@ -34,3 +34,9 @@ def test_payment_intent_is_created_and_retrieved_in_test_mode():
     assert intent.status == "requires_payment_method" and intent.latest_charge is None
     # The same idempotency key answers the same intent.
     assert gateway.start_payment(checkout).payment_intent_id == start.payment_intent_id
+    assert gateway.client_secret_of(start.payment_intent_id) == start.client_secret
+    # An order cancelled before payment lowers the amount; nothing left cancels the intent.
+    gateway.reduce_payment(start.payment_intent_id, amount=1000, checkout_id=checkout.id)
+    assert client.v1.payment_intents.retrieve(start.payment_intent_id).amount == 1000
+    gateway.reduce_payment(start.payment_intent_id, amount=0, checkout_id=checkout.id)
+    assert client.v1.payment_intents.retrieve(start.payment_intent_id).status == "canceled"

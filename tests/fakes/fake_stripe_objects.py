@@ -54,6 +54,10 @@ def route(fake: FakeStripe, method: str, path: list[str], params: dict[str, Any]
         return create_account_link(fake, params)
     if resource == "payment_intents" and method == "POST" and not rest:
         return create_payment_intent(fake, params)
+    if resource == "payment_intents" and method == "POST" and len(rest) == 1:
+        return update_payment_intent(fake, rest[0], params)
+    if resource == "payment_intents" and method == "POST" and rest[1:] == ["cancel"]:
+        return cancel_payment_intent(fake, rest[0], params)
     if resource == "transfers" and method == "POST" and not rest:
         return create_transfer(fake, params)
     if resource == "transfers" and method == "POST" and len(rest) == 2 \
@@ -71,6 +75,38 @@ def route(fake: FakeStripe, method: str, path: list[str], params: dict[str, Any]
     if method == "GET" and resource in kinds and len(rest) == 1:
         return fake.get(kinds[resource], rest[0])
     raise StripeError(404, f"Unrecognized request URL ({method}: /v1/{'/'.join(path)}).")
+
+
+# Stripe lets the amount change, and the intent be cancelled, only before the buyer pays.
+_CHANGEABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
+def _changeable_intent(fake: FakeStripe, intent_id: str, action: str) -> dict[str, Any]:
+    intent = fake.get("payment_intent", intent_id)
+    if intent["status"] not in _CHANGEABLE:
+        error = StripeError(400, f"You cannot {action} this PaymentIntent because it has a "
+                                 f"status of {intent['status']}.")
+        error.body["code"] = "payment_intent_unexpected_state"
+        raise error
+    return intent
+
+
+def update_payment_intent(fake: FakeStripe, intent_id: str,
+                          params: dict[str, Any]) -> dict[str, Any]:
+    intent = _changeable_intent(fake, intent_id, "update")
+    if "amount" in params:
+        intent["amount"] = _amount(params)
+    if "metadata" in params:
+        intent["metadata"].update(params["metadata"])
+    return intent
+
+
+def cancel_payment_intent(fake: FakeStripe, intent_id: str,
+                          params: dict[str, Any]) -> dict[str, Any]:
+    intent = _changeable_intent(fake, intent_id, "cancel")
+    intent.update(status="canceled", canceled_at=int(time.time()),
+                  cancellation_reason=params.get("cancellation_reason"))
+    return intent
 
 
 def create_account(fake: FakeStripe, params: dict[str, Any]) -> dict[str, Any]:
