@@ -10,15 +10,18 @@ a test holds the two answers equal.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
+from sqlalchemy.dialects import postgresql
 
 from marketplace.common.ids import new_id
 from marketplace.common.sql import insert_unless_conflict
+from marketplace.common.types import ScaledDecimal, UTCDateTime
 from marketplace.extensions import db
 from marketplace.orders.models import Checkout, Order, OrderEvent, OrderLine, Payment
 from marketplace.orders.states import CheckoutStatus, OrderStatus
@@ -115,34 +118,79 @@ def _table(model: type) -> Table:
     return model.__table__  # type: ignore[attr-defined]
 
 
-def insert_checkout(checkout: PlacedCheckout, *, actor_role: str) -> None:
-    """Checkout, orders, lines and each order's first event: four INSERT statements.
+_PG_DIALECT = postgresql.dialect()
+_TABLES = tuple(_table(model) for model in (Checkout, Order, OrderLine, OrderEvent))
+# PostgreSQL: the four tables in one statement, whatever the number of rows. Each table's
+# rows arrive as one JSON array, turned into rows of the table's own type, so the SQL text
+# never changes (prepared once per connection) and Python runs one statement instead of four
+# (measured: 1.2 ms of CPU for the four INSERTs; see bench/README.md). Foreign keys are
+# checked at the end of the statement, when every row is in.
+_PG_INSERT = text(
+    "WITH c AS (INSERT INTO checkouts SELECT * FROM"
+    " jsonb_populate_recordset(NULL::checkouts, CAST(:checkouts AS jsonb))),"
+    " o AS (INSERT INTO orders SELECT * FROM"
+    " jsonb_populate_recordset(NULL::orders, CAST(:orders AS jsonb))),"
+    " l AS (INSERT INTO order_lines SELECT * FROM"
+    " jsonb_populate_recordset(NULL::order_lines, CAST(:order_lines AS jsonb)))"
+    " INSERT INTO order_events SELECT * FROM"
+    " jsonb_populate_recordset(NULL::order_events, CAST(:order_events AS jsonb))"
+)
 
-    Rows go as lists of parameter sets (the driver's executemany, pipelined by psycopg):
-    measured cheaper than one multi-row VALUES statement, whose SQL differs with the number
-    of rows (1.2 vs 2.6 ms of CPU for a checkout's four INSERTs)."""
-    db.session.execute(insert(_table(Checkout)), [{
-        "id": checkout.id, "buyer_org_id": checkout.buyer_org_id,
-        "created_by_id": checkout.created_by_id, "status": checkout.status,
-        "currency": checkout.currency, "total": checkout.total,
-        "shipping_address": checkout.shipping_address, "expires_at": checkout.expires_at,
-        "created_at": checkout.created_at, "updated_at": checkout.created_at,
-    }])
-    db.session.execute(insert(_table(Order)), [{
-        "id": order.id, "checkout_id": checkout.id, "position": position,
-        "buyer_org_id": order.buyer_org_id, "supplier_id": order.supplier_id,
-        "status": order.status, "currency": order.currency, "subtotal": order.subtotal,
-        "created_at": order.created_at, "updated_at": order.created_at,
-    } for position, order in enumerate(checkout.orders)])
-    db.session.execute(insert(_table(OrderLine)), [
-        {"id": new_id("oln"), "order_id": order.id, "position": position, **vars(line)}
-        for order in checkout.orders for position, line in enumerate(order.lines)
-    ])
-    db.session.execute(insert(_table(OrderEvent)), [{
-        "id": new_id("oev"), "order_id": order.id, "seq": 1, "at": checkout.created_at,
-        "from_status": None, "to_status": order.status, "actor_id": checkout.created_by_id,
-        "actor_role": actor_role, "details": {},
-    } for order in checkout.orders])
+
+def insert_checkout(checkout: PlacedCheckout, *, actor_role: str) -> None:
+    """Checkout, orders, lines and each order's first event.
+
+    PostgreSQL: one statement (`_PG_INSERT`). SQLite: one INSERT per table, rows as lists
+    of parameter sets (measured cheaper than a multi-row VALUES statement, whose SQL text
+    changes with the number of rows)."""
+    rows = dict(zip(_TABLES, _rows(checkout, actor_role), strict=True))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_PG_INSERT, {
+            table.name: json.dumps([_json_row(table, row) for row in table_rows],
+                                   ensure_ascii=False)
+            for table, table_rows in rows.items()
+        })
+        return
+    for table, table_rows in rows.items():
+        db.session.execute(insert(table), table_rows)
+
+
+def _rows(checkout: PlacedCheckout, actor_role: str) -> tuple[list[dict[str, Any]], ...]:
+    now = checkout.created_at
+    return (
+        [{"id": checkout.id, "buyer_org_id": checkout.buyer_org_id,
+          "created_by_id": checkout.created_by_id, "status": checkout.status,
+          "currency": checkout.currency, "total": checkout.total,
+          "shipping_address": checkout.shipping_address, "expires_at": checkout.expires_at,
+          "created_at": now, "updated_at": now}],
+        [{"id": order.id, "checkout_id": checkout.id, "position": position,
+          "buyer_org_id": order.buyer_org_id, "supplier_id": order.supplier_id,
+          "status": order.status, "currency": order.currency, "subtotal": order.subtotal,
+          "created_at": now, "updated_at": now}
+         for position, order in enumerate(checkout.orders)],
+        [{"id": new_id("oln"), "order_id": order.id, "position": position, **vars(line)}
+         for order in checkout.orders for position, line in enumerate(order.lines)],
+        [{"id": new_id("oev"), "order_id": order.id, "seq": 1, "at": now,
+          "from_status": None, "to_status": order.status, "actor_id": checkout.created_by_id,
+          "actor_role": actor_role, "details": {}}
+         for order in checkout.orders],
+    )
+
+
+def _json_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as `jsonb_populate_recordset` reads it: every column, stored representation.
+
+    A column left out would be NULL, not its default: a column added later needs its value
+    in `_rows` (the checkout tests on PostgreSQL fail otherwise)."""
+    encoded: dict[str, Any] = {}
+    for column in table.columns:
+        value = row.get(column.name)
+        if isinstance(column.type, ScaledDecimal | UTCDateTime):
+            value = column.type.process_bind_param(value, _PG_DIALECT)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        encoded[column.name] = value
+    return encoded
 
 
 def insert_payment(checkout: PlacedCheckout, start: PaymentStart) -> PlacedPayment | None:
