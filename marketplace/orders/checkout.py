@@ -141,14 +141,16 @@ def _create(buyer: Organization, user: User, data: dict[str, Any], gateway: Paym
             line_total=line.total,
         ))
         order.subtotal += line.total
-    insert_checkout(checkout, actor_role="buyer")
-    for _ in range(REFERENCE_ATTEMPTS):
+    start = gateway.start_payment(checkout)
+    checkout.payment = insert_checkout(checkout, start, actor_role="buyer")
+    attempts = 1
+    while checkout.payment is None:  # the bank-transfer reference was taken: draw another
+        if attempts == REFERENCE_ATTEMPTS:
+            raise Conflict("Could not allocate a unique payment reference; please retry.")
         start = gateway.start_payment(checkout)
         checkout.payment = insert_payment(checkout, start)
-        if checkout.payment is not None:
-            return checkout, start
-    # Bank-transfer references only: draw again rather than fail on a taken one.
-    raise Conflict("Could not allocate a unique payment reference; please retry.")
+        attempts += 1
+    return checkout, start
 
 
 def _require_payouts(lines: list[PricedLine]) -> None:
