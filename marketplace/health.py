@@ -4,9 +4,10 @@ from typing import Any
 
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 from sqlalchemy import text
 
+from marketplace.common.schema import Schema
 from marketplace.extensions import db
 
 blp = Blueprint("health", __name__, description="Liveness and readiness")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from marketplace.catalog.vocabulary import CATEGORIES, CERTIFICATIONS
 from marketplace.common.fields import MoneyField, QuantityField
+from marketplace.common.schema import Schema
 from search.query import MAX_PER_PAGE, SORTS
 
 

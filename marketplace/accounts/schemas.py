@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from marketplace.common.schema import Schema
 from marketplace.common.validators import validate_uscc
 
 KINDS = ("supplier", "buyer")

@@ -7,12 +7,13 @@ from typing import Any
 from flask import Response, current_app, request
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import fields
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.accounts.auth import current_principal, org_kind_required
 from marketplace.catalog import importer
 from marketplace.common.errors import Invalid, error_body
+from marketplace.common.schema import Schema
 
 blp = Blueprint(
     "listing_import", __name__, url_prefix="/api/v1/listings",

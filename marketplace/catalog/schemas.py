@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from marketplace.catalog.pricing import tier_errors
 from marketplace.catalog.vocabulary import (
@@ -18,6 +18,7 @@ from marketplace.catalog.vocabulary import (
 )
 from marketplace.common.fields import MoneyField, QuantityField
 from marketplace.common.pagination import PageArgs
+from marketplace.common.schema import Schema
 from marketplace.common.validators import validate_cas, validate_ec
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import Select, func, select
 
+from marketplace.common.schema import Schema
 from marketplace.extensions import db
 
 MAX_PER_PAGE = 100

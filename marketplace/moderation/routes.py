@@ -23,7 +23,7 @@ blp = Blueprint(
 )
 
 
-@blp.route("/organizations/<org_id>/verification", methods=["POST"])
+@blp.route('/organizations/<id("org"):org_id>/verification', methods=["POST"])
 @blp.response(200, OrganizationSchema)
 @blp.alt_response(404, description="No such organization")
 @blp.alt_response(409, description="The organization has no pending verification request")
@@ -57,7 +57,7 @@ def listing_queue(args: dict[str, Any]) -> dict[str, Any]:
     return paginate(services.listing_queue_query(args["status"]), args["page"], args["per_page"])
 
 
-@blp.route("/listings/<listing_id>/approve", methods=["POST"])
+@blp.route('/listings/<id("lst"):listing_id>/approve', methods=["POST"])
 @blp.response(200, ReviewListingSchema)
 @blp.alt_response(404, description="No such listing")
 @blp.alt_response(409, description="The listing is not pending review, or its supplier is "
@@ -68,7 +68,7 @@ def approve_listing(listing_id: str) -> Any:
     return services.approve_listing(current_principal().user, listing_id)
 
 
-@blp.route("/listings/<listing_id>/reject", methods=["POST"])
+@blp.route('/listings/<id("lst"):listing_id>/reject', methods=["POST"])
 @blp.response(200, ReviewListingSchema)
 @blp.alt_response(404, description="No such listing")
 @blp.alt_response(409, description="The listing is not pending review")
@@ -80,7 +80,7 @@ def reject_listing(data: dict[str, Any], listing_id: str) -> Any:
     return services.reject_listing(current_principal().user, listing_id, data["reason"])
 
 
-@blp.route("/listings/<listing_id>/suspend", methods=["POST"])
+@blp.route('/listings/<id("lst"):listing_id>/suspend', methods=["POST"])
 @blp.response(200, ReviewListingSchema)
 @blp.alt_response(404, description="No such listing")
 @blp.alt_response(409, description="The listing is not published")
@@ -91,7 +91,7 @@ def suspend_listing(data: dict[str, Any], listing_id: str) -> Any:
     return services.suspend_listing(current_principal().user, listing_id, data["reason"])
 
 
-@blp.route("/listings/<listing_id>/reinstate", methods=["POST"])
+@blp.route('/listings/<id("lst"):listing_id>/reinstate', methods=["POST"])
 @blp.response(200, ReviewListingSchema)
 @blp.alt_response(404, description="No such listing")
 @blp.alt_response(409, description="The listing is not suspended")

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from marketplace.catalog.schemas import ListingSchema, SupplierRefSchema
 from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.common.pagination import PageArgs
+from marketplace.common.schema import Schema
 
 
 class VerificationDecisionSchema(Schema):

@@ -33,7 +33,7 @@ def search_checkouts(args: dict[str, Any]) -> dict[str, Any]:
     return paginate(stmt, args["page"], args["per_page"])
 
 
-@blp.route("/checkouts/<checkout_id>/mark-paid", methods=["POST"])
+@blp.route('/checkouts/<id("chk"):checkout_id>/mark-paid', methods=["POST"])
 @blp.response(200, CheckoutSchema)
 @blp.alt_response(404, description="No such checkout")
 @blp.alt_response(409, description="The checkout is expired, cancelled or already paid")
@@ -46,7 +46,7 @@ def mark_checkout_paid(data: dict[str, str], checkout_id: str) -> Any:
     return mark_paid(checkout, principal.user, bank_reference=data["bank_reference"])
 
 
-@blp.route("/orders/<order_id>/refund", methods=["POST"])
+@blp.route('/orders/<id("ord"):order_id>/refund', methods=["POST"])
 @blp.response(200, OrderSchema)
 @blp.alt_response(404, description="No such order")
 @blp.alt_response(409, description="Only a paid, shipped or delivered order can be refunded")

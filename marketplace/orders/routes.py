@@ -78,7 +78,7 @@ def create_checkout(headers: dict[str, str], data: dict[str, Any]) -> Any:
     return response
 
 
-@blp.route("/checkouts/<checkout_id>", methods=["GET"])
+@blp.route('/checkouts/<id("chk"):checkout_id>', methods=["GET"])
 @blp.response(200, CheckoutSchema)
 @blp.alt_response(404, description="No such checkout (or not yours)")
 @login_required
@@ -107,7 +107,7 @@ def list_orders(args: dict[str, Any]) -> dict[str, Any]:
     return paginate(stmt, args["page"], args["per_page"])
 
 
-@blp.route("/orders/<order_id>", methods=["GET"])
+@blp.route('/orders/<id("ord"):order_id>', methods=["GET"])
 @blp.response(200, OrderSchema)
 @blp.alt_response(404, description="No such order (or not yours)")
 @login_required
@@ -116,7 +116,7 @@ def get_order(order_id: str) -> Any:
     return queries.get_order(current_principal(), order_id)
 
 
-@blp.route("/orders/<order_id>/cancel", methods=["POST"])
+@blp.route('/orders/<id("ord"):order_id>/cancel', methods=["POST"])
 @blp.response(200, OrderSchema)
 @blp.alt_response(404, description="No such order (or not yours)")
 @blp.alt_response(409, description="Only an order awaiting payment can be cancelled")
@@ -128,7 +128,7 @@ def cancel_order(order_id: str) -> Any:
                               gateways())
 
 
-@blp.route("/orders/<order_id>/ship", methods=["POST"])
+@blp.route('/orders/<id("ord"):order_id>/ship', methods=["POST"])
 @blp.response(200, OrderSchema)
 @blp.alt_response(404, description="No such order (or not yours)")
 @blp.alt_response(409, description="Only a paid order can be shipped")
@@ -141,7 +141,7 @@ def ship_order(data: dict[str, str], order_id: str) -> Any:
                             carrier=data["carrier"], tracking_number=data["tracking_number"])
 
 
-@blp.route("/orders/<order_id>/confirm-delivery", methods=["POST"])
+@blp.route('/orders/<id("ord"):order_id>/confirm-delivery', methods=["POST"])
 @blp.response(200, OrderSchema)
 @blp.alt_response(404, description="No such order (or not yours)")
 @blp.alt_response(409, description="Only a shipped order can be confirmed as delivered")

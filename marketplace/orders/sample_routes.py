@@ -51,7 +51,7 @@ def list_samples(args: dict[str, Any]) -> dict[str, Any]:
     return paginate(stmt, args["page"], args["per_page"])
 
 
-@blp.route("/sample-requests/<sample_id>", methods=["GET"])
+@blp.route('/sample-requests/<id("smp"):sample_id>', methods=["GET"])
 @blp.response(200, SampleRequestSchema)
 @blp.alt_response(404, description="No such sample request (or not yours)")
 @login_required
@@ -59,7 +59,7 @@ def get_sample(sample_id: str) -> Any:
     return samples.get_sample(current_principal(), sample_id)
 
 
-@blp.route("/sample-requests/<sample_id>/accept", methods=["POST"])
+@blp.route('/sample-requests/<id("smp"):sample_id>/accept', methods=["POST"])
 @blp.response(200, SampleRequestSchema)
 @blp.alt_response(404, description="No such sample request (or not yours)")
 @blp.alt_response(409, description="The request is not awaiting an answer")
@@ -70,7 +70,7 @@ def accept_sample(sample_id: str) -> Any:
     return samples.act(samples.get_sample(principal, sample_id), principal, "accept")
 
 
-@blp.route("/sample-requests/<sample_id>/decline", methods=["POST"])
+@blp.route('/sample-requests/<id("smp"):sample_id>/decline', methods=["POST"])
 @blp.response(200, SampleRequestSchema)
 @blp.alt_response(404, description="No such sample request (or not yours)")
 @blp.alt_response(409, description="The request was already declined or shipped")
@@ -83,7 +83,7 @@ def decline_sample(data: dict[str, str], sample_id: str) -> Any:
                        reason=data["reason"])
 
 
-@blp.route("/sample-requests/<sample_id>/ship", methods=["POST"])
+@blp.route('/sample-requests/<id("smp"):sample_id>/ship', methods=["POST"])
 @blp.response(200, SampleRequestSchema)
 @blp.alt_response(404, description="No such sample request (or not yours)")
 @blp.alt_response(409, description="The request was already declined or shipped")

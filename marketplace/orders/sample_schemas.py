@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from marketplace.common.fields import QuantityField
 from marketplace.common.pagination import PageArgs
+from marketplace.common.schema import Schema
 from marketplace.orders.schemas import AddressSchema, text
 from marketplace.orders.states import SampleStatus
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate
+from marshmallow import ValidationError, fields, post_dump, validate
 
 from marketplace.catalog.vocabulary import COUNTRIES
 from marketplace.common.fields import MoneyField, QuantityField
 from marketplace.common.pagination import PageArgs
+from marketplace.common.schema import Schema
 from marketplace.orders.states import CheckoutStatus, OrderStatus
 
 MAX_CHECKOUT_ITEMS = 100

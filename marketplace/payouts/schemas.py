@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from marketplace.common.schema import Schema
 
 PAYOUT_STATUSES = ("not_started", "onboarding", "restricted", "enabled")
 

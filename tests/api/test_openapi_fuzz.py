@@ -13,13 +13,14 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tests.factories import make_account
+from tests.fuzzing import load_openapi
 
 api_schema = schemathesis.pytest.from_fixture("openapi_schema")
 
 
 @pytest.fixture
 def openapi_schema(app):
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    return load_openapi(app)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import make_account
 from tests.fakes import fake_stripe_fixtures as stripe_fixtures
+from tests.fuzzing import load_openapi
 
 # The Stripe fixtures (a fake Stripe per module, the gateway switched on, the fake per test).
 fake = stripe_fixtures.fake
@@ -24,7 +25,7 @@ api_schema = schemathesis.pytest.from_fixture("stripe_schema").include(
 
 @pytest.fixture
 def stripe_schema(app, fake):
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    return load_openapi(app)
 
 
 @pytest.fixture
