@@ -1,11 +1,11 @@
-"""A new checkout as plain values, written with one INSERT per table.
+"""A new checkout as plain values, written with one INSERT statement (PostgreSQL).
 
 Placing a checkout is the hot path of the marketplace (many buyers at once, each request
 holding stock row locks until it commits), so it skips the ORM unit of work: the rows are
-built here as dataclasses, inserted with Core statements (orders, lines and events as one
-multi-row INSERT each), and the same objects are serialised by `CheckoutSchema`, whose
-field names they carry. `GET /checkouts/{id}` reads the stored rows back through the ORM;
-a test holds the two answers equal.
+built here as dataclasses and inserted with Core (on PostgreSQL all five tables in one
+statement, on SQLite one INSERT per table), and the same objects are serialised by
+`CheckoutSchema`, whose field names they carry. `GET /checkouts/{id}` reads the stored rows
+back through the ORM; a test holds the two answers equal on both databases.
 """
 
 from __future__ import annotations
