@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.orders import idempotency
 from marketplace.orders.expiry import expire_due
+from marketplace.payouts.abandoned import close_abandoned_intents
+from payments.interface import PaymentUnavailable
+from payments.stripe_gateway import StripeGateway
 
 orders_cli = AppGroup("orders", help="Checkouts and orders.")
 
@@ -14,8 +18,9 @@ orders_cli = AppGroup("orders", help="Checkouts and orders.")
 @orders_cli.command("expire")
 @click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
 def expire_command(batch_size: int) -> None:
-    """Expire unpaid checkouts past their TTL (stock returns) and purge idempotency records
-    older than 24 h. Safe from cron every minute and safe to run twice at once."""
+    """Expire unpaid checkouts past their TTL (stock returns), close the card payments of
+    ended checkouts at Stripe, and purge idempotency records older than 24 h. Safe from
+    cron every minute and safe to run twice at once."""
     now = utcnow()
 
     def progress(seen: int, expired: int) -> None:
@@ -26,3 +31,12 @@ def expire_command(batch_size: int) -> None:
     purged = idempotency.purge(now)
     db.session.commit()
     click.echo(f"Expired {expired} checkout(s); purged {purged} idempotency record(s).")
+    stripe = current_app.extensions["payment_gateways"].get("stripe")
+    if isinstance(stripe, StripeGateway):
+        try:
+            closed = close_abandoned_intents(stripe, now=now)
+        except PaymentUnavailable as exc:
+            click.echo(f"Stripe unavailable; card payments left open until the next run: {exc}",
+                       err=True)
+        else:
+            click.echo(f"Closed {closed} card payment(s) of ended checkouts at Stripe.")

@@ -160,6 +160,9 @@ class Payment(db.Model):  # type: ignore[name-defined]
     # The bank's own transaction number, entered by the operator who confirmed receipt.
     bank_reference: Mapped[str | None] = mapped_column(String(100))
     confirmed_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Card payments of expired or cancelled checkouts: when the PaymentIntent was closed at
+    # Stripe (or found already closed), so the buyer can no longer pay it. Null while open.
+    intent_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -109,12 +109,17 @@ def _follow_at_stripe(checkout: Checkout, payment: Payment,
     gateway = gateways.get(payment.method)
     if not isinstance(gateway, StripeGateway) or not payment.payment_intent_id:
         return
+    amount = to_minor(payment.amount, payment.currency)
     try:
         gateway.reduce_payment(payment.payment_intent_id, checkout_id=checkout.id,
-                               amount=to_minor(payment.amount, payment.currency))
+                               amount=amount)
     except PaymentError as exc:
         logger.warning("checkout %s: the card payment keeps its amount after a cancellation "
                        "(%s); any excess is refunded when it is paid", checkout.id, exc)
+        return
+    if amount == 0:  # cancelled at Stripe: `orders expire` need not close it again
+        payment.intent_closed_at = utcnow()
+        db.session.commit()
 
 
 def ship(order: Order, user: User, *, carrier: str, tracking_number: str) -> Order:

@@ -253,8 +253,8 @@ def test_cancelling_every_order_cancels_the_card_payment(client, fake, buyer, pl
 def test_when_stripe_cannot_lower_the_amount_the_excess_is_refunded_on_payment(
         client, fake, buyer, placed):
     kept, cancelled = placed["orders"]
-    # Stripe is unreachable at that moment (the SDK tries 3 times): the cancellation holds.
-    fake.fail_next("api_error", times=3, path=f"/v1/payment_intents/{_intent(placed)}")
+    # Stripe is unreachable at that moment: the cancellation holds.
+    fake.fail_next("api_error", path=f"/v1/payment_intents/{_intent(placed)}")
     assert client.post(f"/api/v1/orders/{cancelled['id']}/cancel",
                        headers=buyer.headers).status_code == 200
     assert fake.objects["payment_intent"][_intent(placed)]["amount"] == 73331
@@ -265,6 +265,58 @@ def test_when_stripe_cannot_lower_the_amount_the_excess_is_refunded_on_payment(
     [refund] = fake.calls("POST", "/v1/refunds")
     assert refund.params["amount"] == "23331"  # 33.33 × 7
     assert refund.idempotency_key == f"checkout:{placed['id']}:excess_refund"
+
+
+def _expire(placed) -> None:
+    from datetime import timedelta
+
+    from marketplace.common.timeutil import utcnow
+    from marketplace.orders.expiry import expire_due
+
+    assert expire_due(now=utcnow() + timedelta(days=1)) >= 1
+
+
+def test_expired_card_checkouts_have_their_payment_closed_at_stripe(
+        client, fake, buyer, placed, runner):
+    _expire(placed)
+    result = runner.invoke(args=["orders", "expire"])
+    assert result.exit_code == 0, result.output
+    assert "Closed 1 card payment(s)" in result.output
+    [cancel] = fake.calls("POST", f"/v1/payment_intents/{_intent(placed)}/cancel")
+    assert cancel.idempotency_key == f"checkout:{placed['id']}:cancel"
+    assert fake.objects["payment_intent"][_intent(placed)]["status"] == "canceled"
+    again = runner.invoke(args=["orders", "expire"])  # closed once, never again
+    assert "Closed 0 card payment(s)" in again.output
+    assert len(fake.calls("POST", f"/v1/payment_intents/{_intent(placed)}/cancel")) == 1
+
+
+def test_closing_waits_for_stripe_to_come_back(client, fake, buyer, placed, runner):
+    _expire(placed)
+    fake.fail_next("api_error", path=f"/v1/payment_intents/{_intent(placed)}/cancel")
+    down = runner.invoke(args=["orders", "expire"])
+    assert down.exit_code == 0 and "Stripe unavailable" in down.output
+    assert fake.objects["payment_intent"][_intent(placed)]["status"] != "canceled"
+    back = runner.invoke(args=["orders", "expire"])
+    assert "Closed 1 card payment(s)" in back.output
+    assert fake.objects["payment_intent"][_intent(placed)]["status"] == "canceled"
+
+
+def test_a_payment_made_at_the_last_moment_is_left_to_the_late_payment_refund(
+        client, fake, buyer, placed, runner):
+    _expire(placed)
+    fake.succeed(_intent(placed))  # the buyer paid just as the checkout expired
+    result = runner.invoke(args=["orders", "expire"])
+    assert "Closed 1 card payment(s)" in result.output  # Stripe refused: marked, not retried
+    assert fake.objects["payment_intent"][_intent(placed)]["status"] == "succeeded"
+    assert "Closed 0 card payment(s)" in runner.invoke(args=["orders", "expire"]).output
+
+
+def test_a_payment_cancelled_with_its_orders_is_not_closed_twice(client, fake, buyer, placed,
+                                                                 runner):
+    for order in placed["orders"]:
+        client.post(f"/api/v1/orders/{order['id']}/cancel", headers=buyer.headers)
+    assert "Closed 0 card payment(s)" in runner.invoke(args=["orders", "expire"]).output
+    assert len(fake.calls("POST", f"/v1/payment_intents/{_intent(placed)}/cancel")) == 1
 
 
 def test_charge_refunded_is_recorded_once(client, fake, buyer, placed, operator, stripe_on):
