@@ -173,8 +173,11 @@ class StripeGateway:
         return charge.id
 
     def transfer(self, *, order_id: str, checkout_id: str, amount: int, currency: str,
-                 destination: str, source_transaction: str | None) -> str:
-        """Send one order's share to its supplier; returns the transfer id."""
+                 destination: str, source_transaction: str | None, attempt: int = 0) -> str:
+        """Send one order's share to its supplier; returns the transfer id.
+
+        `attempt` > 0 is an operator's retry after Stripe refused the transfer: it needs its
+        own idempotency key, since Stripe answers a repeated key with the stored refusal."""
         params: TransferCreateParams = {
             "amount": amount, "currency": currency.lower(), "destination": destination,
             "transfer_group": checkout_id,
@@ -182,9 +185,10 @@ class StripeGateway:
         }
         if source_transaction:  # ties the transfer to the charge's funds (no balance needed)
             params["source_transaction"] = source_transaction
+        key = f"order:{order_id}:transfer" + (f":retry:{attempt}" if attempt else "")
         with translated_errors("transfer the supplier's share"):
             created = self.client.v1.transfers.create(
-                params=params, options={"idempotency_key": f"order:{order_id}:transfer"})
+                params=params, options={"idempotency_key": key})
         return created.id
 
     # ------------------------------------------------------------------ refunds

@@ -1,4 +1,5 @@
-"""Operator actions on checkouts and orders: confirm a bank transfer, refund an order."""
+"""Operator actions on checkouts and orders: confirm a bank transfer, refund an order, send
+a refused supplier transfer again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import current_principal, operator_required
+from marketplace.common.errors import Conflict
 from marketplace.common.pagination import page_schema, paginate
 from marketplace.orders import queries, transitions
 from marketplace.orders.payment import mark_paid
@@ -18,6 +20,8 @@ from marketplace.orders.schemas import (
     OrderSchema,
     ReasonSchema,
 )
+from marketplace.payouts.settlement import retry_transfer
+from payments.stripe_gateway import StripeGateway
 
 blp = Blueprint("orders_moderation", __name__, url_prefix="/api/v1/moderation",
                 description="Operator payment confirmation and refunds")
@@ -63,3 +67,23 @@ def refund_order(data: dict[str, str], order_id: str) -> Any:
     principal = current_principal()
     order = queries.get_order(principal, order_id)
     return transitions.refund(order, principal.user, reason=data["reason"], gateways=gateways())
+
+
+@blp.route('/orders/<id("ord"):order_id>/transfer', methods=["POST"])
+@blp.response(200, OrderSchema)
+@blp.alt_response(404, description="No such order")
+@blp.alt_response(409, description="Not a paid card order without a transfer, or card "
+                  "payments are off")
+@blp.alt_response(502, description="Stripe refused the transfer again (audit-logged)")
+@blp.alt_response(503, description="Stripe is unavailable; nothing changed, retry")
+@operator_required
+def retry_order_transfer(order_id: str) -> Any:
+    """Card payments: send the supplier's share again after Stripe refused the transfer
+    (`order.transfer_failed` in the audit log), e.g. once the supplier has replaced a closed
+    payout account. Audit-logged."""
+    principal = current_principal()
+    order = queries.get_order(principal, order_id)
+    stripe = gateways().get("stripe")
+    if not isinstance(stripe, StripeGateway):
+        raise Conflict("Card payments are not enabled.")
+    return retry_transfer(order, principal.user, stripe)

@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from marketplace.accounts.models import User
+from marketplace.common.errors import Conflict
 from marketplace.extensions import db
 from marketplace.moderation.models import AuditLogEntry
 from marketplace.moderation.services import record
 from marketplace.orders.claims import claim
 from marketplace.orders.models import Checkout, Order, Payment, Refund
 from marketplace.orders.payment import confirm_card_payment
-from marketplace.orders.states import CheckoutStatus, PaymentStatus
+from marketplace.orders.states import CheckoutStatus, OrderStatus, PaymentStatus
 from marketplace.payouts.services import destinations
 from payments.interface import PaymentError, PaymentUnavailable
 from payments.stripe_amounts import from_minor, to_minor
@@ -71,9 +73,10 @@ def payment_succeeded(intent: dict[str, Any], gateway: StripeGateway) -> str:
     return "processed"
 
 
-def _transfer(order: Order, charge_id: str | None, gateway: StripeGateway) -> None:
-    """One order's share to its supplier; a refusal (not an outage) is logged for operators
-    and leaves the order paid without a transfer."""
+def _transfer(order: Order, charge_id: str | None, gateway: StripeGateway, *,
+              actor: User | None = None, attempt: int = 0) -> str | None:
+    """One order's share to its supplier. A refusal (not an outage) is audit-logged for
+    operators and leaves the order paid without a transfer; answers the refusal, else None."""
     share = gateway.split(order.subtotal, order.currency)
     destination = destinations([order.supplier_id]).get(order.supplier_id)
     problem = None
@@ -84,7 +87,7 @@ def _transfer(order: Order, charge_id: str | None, gateway: StripeGateway) -> No
             order.transfer_id = gateway.transfer(
                 order_id=order.id, checkout_id=order.checkout_id, amount=share.transfer,
                 currency=order.currency, destination=destination,
-                source_transaction=charge_id)
+                source_transaction=charge_id, attempt=attempt)
             order.platform_fee = from_minor(share.fee, order.currency)
         except PaymentUnavailable:
             raise
@@ -92,10 +95,38 @@ def _transfer(order: Order, charge_id: str | None, gateway: StripeGateway) -> No
             problem = str(exc)
     if problem:
         logger.error("No transfer for order %s: %s", order.id, problem)
-        record(actor=None, action="order.transfer_failed", target_type="order",
+        record(actor=actor, action="order.transfer_failed", target_type="order",
                target_id=order.id,
                details={"checkout_id": order.checkout_id, "problem": problem,
                         "amount": str(from_minor(share.transfer, order.currency))})
+    return problem
+
+
+def retry_transfer(order: Order, operator: User, gateway: StripeGateway) -> Order:
+    """An operator sends a paid card order's share again, after Stripe refused it (the
+    supplier's account was closed and is now replaced, say). 409 unless the order is paid
+    by card, not refunded, and has no transfer; Stripe unavailable → 503, nothing written;
+    refused again → 502, and the refusal is audit-logged like the first."""
+    payment = order.checkout.payment
+    if payment is None or payment.method != gateway.name or not payment.payment_intent_id:
+        raise Conflict("Only orders paid by card have a supplier transfer.")
+    if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        raise Conflict(f"The order is {order.status}; only a paid order is transferred.")
+    if order.transfer_id:
+        raise Conflict("The supplier's share of this order was already transferred.")
+    # Retry n uses its own key (n = refusals so far), so a retry that Stripe refuses again
+    # is followed by a fresh attempt, while a retry cut off by an outage repeats its key.
+    refusals = db.session.scalar(select(func.count()).select_from(AuditLogEntry).where(
+        AuditLogEntry.action == "order.transfer_failed", AuditLogEntry.target_id == order.id))
+    problem = _transfer(order, gateway.charge_of(payment.payment_intent_id), gateway,
+                        actor=operator, attempt=max(refusals or 0, 1))
+    if problem is None:
+        record(actor=operator, action="order.transfer_retried", target_type="order",
+               target_id=order.id, details={"transfer_id": order.transfer_id})
+    db.session.commit()
+    if problem is not None:
+        raise PaymentError(f"Stripe refused the transfer again: {problem}")
+    return order
 
 
 def _refund_late_payment(checkout: Checkout, payment: Payment, received: int,

@@ -203,6 +203,55 @@ def test_refused_transfer_is_left_to_operators(client, fake, buyer, placed, supp
     assert [entry.target_id for entry in failed] == [placed["orders"][0]["id"]]
 
 
+def test_an_operator_sends_a_refused_transfer_again(client, fake, buyer, placed, supplier,
+                                                    operator):
+    from marketplace.payouts.models import PayoutAccount
+
+    account = db.session.scalar(select(PayoutAccount).where(
+        PayoutAccount.organization_id == supplier.org.id))
+    real_account, account.account_id = account.account_id, "acct_deleted_at_stripe"
+    db.session.flush()
+    deliver(client, fake, "payment_intent.succeeded", fake.succeed(_intent(placed)))
+    order_id = placed["orders"][0]["id"]
+    url = f"/api/v1/moderation/orders/{order_id}/transfer"
+    assert client.post(url, headers=buyer.headers).status_code == 403
+
+    still_closed = client.post(url, headers=operator.headers)  # refused again: 502, logged
+    assert still_closed.status_code == 502, still_closed.json
+    account.account_id = real_account  # the supplier's account is back
+    db.session.flush()
+    sent = client.post(url, headers=operator.headers)
+    assert sent.status_code == 200, sent.json
+    assert sent.json["transfer_id"] and sent.json["platform_fee"] == "15.00"  # 3 % of 500
+    # Each attempt had its own key: Stripe answers a repeated key with the stored refusal.
+    keys = [call.idempotency_key for call in fake.calls("POST", "/v1/transfers")
+            if call.params["metadata"]["order_id"] == order_id]
+    assert keys == [f"order:{order_id}:transfer", f"order:{order_id}:transfer:retry:1",
+                    f"order:{order_id}:transfer:retry:2"]
+    actions = [entry.action for entry in db.session.scalars(
+        select(AuditLogEntry).where(AuditLogEntry.target_id == order_id)
+        .order_by(AuditLogEntry.at))]
+    assert actions == ["order.transfer_failed", "order.transfer_failed",
+                       "order.transfer_retried"]
+    assert client.post(url, headers=operator.headers).status_code == 409  # already sent
+
+
+def test_only_card_orders_have_a_transfer_to_retry(client, fake, buyer, supplier, operator):
+    from tests.factories import SHIPPING_ADDRESS
+
+    listing = stripe_listing(supplier)
+    placed = client.post("/api/v1/checkouts", headers=buyer.headers, json={
+        "items": [{"listing_id": listing, "quantity": "5"}],
+        "shipping_address": SHIPPING_ADDRESS, "payment_method": "bank_transfer"}).json
+    client.post(f"/api/v1/moderation/checkouts/{placed['id']}/mark-paid",
+                json={"bank_reference": "ICBC-20261125-0001"}, headers=operator.headers)
+    response = client.post(f"/api/v1/moderation/orders/{placed['orders'][0]['id']}/transfer",
+                           headers=operator.headers)
+    assert response.status_code == 409
+    assert "paid by card" in response.json["message"]
+    assert fake.calls("POST", "/v1/transfers") == []
+
+
 def test_payment_after_expiry_is_refunded_in_full(client, fake, buyer, placed):
     from datetime import timedelta
 
