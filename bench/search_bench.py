@@ -324,7 +324,6 @@ def start_gunicorn(url: str, index_path: Path, workers: int, log: Path) -> tuple
         "MARKETPLACE_DATABASE_URL": url,
         "MARKETPLACE_SEARCH_INDEX_PATH": str(index_path),
         "GUNICORN_WORKERS": str(workers),
-        "GUNICORN_THREADS": "2",  # the configuration the figures in bench/README.md used
         "GUNICORN_BIND": f"127.0.0.1:{port}",
     })
     handle = log.open("wb")
