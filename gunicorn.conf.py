@@ -14,6 +14,11 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # client connections alive and absorbs slow clients. GUNICORN_THREADS > 1 switches to
 # gthread workers, for running without such a proxy.
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# The sync worker, closing a connection as soon as a fully read request has its answer
+# instead of waiting for the client to close first (marketplace/serving.py).
+worker_class = os.environ.get(
+    "GUNICORN_WORKER_CLASS",
+    "marketplace.serving.PromptCloseSyncWorker" if threads == 1 else "gthread")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # gthread workers only: longer than the default 2 s so clients pausing between requests
 # (ERP integrations) reuse their connection instead of reconnecting.
