@@ -9,6 +9,7 @@ from flask import Flask, g, send_from_directory
 from flask_smorest import Api
 
 from marketplace.common.ids import OpaqueIdConverter, opaque_id_param_schema
+from marketplace.common.sessions import NoCookieSessions
 from marketplace.common.sqlite import configure_sqlite_engine
 from marketplace.config import load_settings
 from marketplace.extensions import db, limiter, migrate
@@ -24,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese text as-is
+    app.session_interface = NoCookieSessions()
 
     db.init_app(app)
     with app.app_context():

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import flask
 import pytest
 from sqlalchemy import select
 
@@ -164,3 +165,16 @@ def test_create_operator_cli(runner, client):
         args=["accounts", "create-operator", "ops@meigu.example", "--password", "operator-pass-1"]
     )
     assert again.exit_code != 0
+
+
+def test_no_cookie_session_is_read_or_set(app, client):
+    # Bearer tokens only: a cookie that authenticated a caller would invite request forgery.
+    account = make_account("buyer")
+    client.set_cookie("session", "forged")
+    login = client.post("/api/v1/auth/tokens",
+                        json={"email": account.user.email, "password": PASSWORD})
+    me = client.get("/api/v1/me", headers=account.headers)
+    assert login.status_code == 201 and me.status_code == 200
+    assert "Set-Cookie" not in login.headers and "Set-Cookie" not in me.headers
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        flask.session["user"] = account.user.id
