@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 from flask import g, request
 from flask_smorest import Blueprint
 
-from marketplace.accounts.models import Membership, Organization, User
+from marketplace.accounts.models import Organization, Role, User
 from marketplace.accounts.services import authenticate_token
 from marketplace.common.errors import Forbidden, Unauthorized
+from marketplace.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,24 +26,28 @@ BEARER_SCHEME = "bearerAuth"
 
 @dataclass(frozen=True)
 class Principal:
-    user: User
-    membership: Membership | None
+    """The caller, as read with the token. Scoping and role checks use the plain values;
+    `user` and `organization` load the rows only for routes that need them."""
+
+    user_id: str
+    is_operator: bool
+    org_id: str | None
+    org_kind: str | None
+    role: str | None
+
+    @property
+    def user(self) -> User:
+        user = db.session.get(User, self.user_id)
+        assert user is not None  # the token's owner: users are deactivated, never deleted
+        return user
 
     @property
     def organization(self) -> Organization | None:
-        return self.membership.organization if self.membership else None
-
-    @property
-    def org_id(self) -> str | None:
-        return self.membership.organization_id if self.membership else None
-
-    @property
-    def is_operator(self) -> bool:
-        return self.user.is_operator
+        return db.session.get(Organization, self.org_id) if self.org_id else None
 
     @property
     def is_owner(self) -> bool:
-        return self.membership is not None and self.membership.role == "owner"
+        return self.role == Role.OWNER
 
 
 def _bearer_token() -> str | None:
@@ -62,8 +67,8 @@ def optional_principal() -> Principal | None:
     """The caller if a valid token was sent, else None (for routes open to everyone)."""
     if "principal" not in g:
         token = _bearer_token()
-        user = authenticate_token(token) if token else None
-        g.principal = Principal(user, user.membership) if user else None
+        caller = authenticate_token(token) if token else None
+        g.principal = Principal(*caller) if caller else None
     return g.principal
 
 
@@ -71,10 +76,10 @@ def _authenticate() -> Principal:
     token = _bearer_token()
     if token is None:
         raise Unauthorized("Missing bearer token (Authorization: Bearer <token>).")
-    user = authenticate_token(token)
-    if user is None:
+    caller = authenticate_token(token)
+    if caller is None:
         raise Unauthorized("Invalid, expired or revoked token.")
-    principal = Principal(user, user.membership)
+    principal = Principal(*caller)
     g.principal = principal
     return principal
 
@@ -102,8 +107,7 @@ def org_kind_required(kind: str, *, owner: bool = False) -> Callable[[F], F]:
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = _authenticate()
-            org = principal.organization
-            if org is None or org.kind != kind:
+            if principal.org_kind != kind:
                 raise Forbidden(f"Only {kind} organizations may do this.")
             if owner and not principal.is_owner:
                 raise Forbidden("Only an owner of the organization may do this.")

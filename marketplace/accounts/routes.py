@@ -107,7 +107,7 @@ def me() -> dict[str, Any]:
     return {
         "user": principal.user,
         "organization": principal.organization,
-        "role": principal.membership.role if principal.membership else None,
+        "role": principal.role,
         "is_operator": principal.is_operator,
     }
 

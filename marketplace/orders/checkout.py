@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from marketplace.accounts.models import Organization, User
 from marketplace.catalog.models import Listing, PriceTier
 from marketplace.catalog.pricing import line_total, unit_price_for
 from marketplace.catalog.vocabulary import ListingStatus
@@ -73,8 +72,8 @@ class PricedLine:
 
 def place_checkout(
     *,
-    buyer: Organization,
-    user: User,
+    buyer_id: str,
+    user_id: str,
     data: dict[str, Any],
     gateways: Mapping[str, PaymentGateway],
     ttl: timedelta,
@@ -86,7 +85,7 @@ def place_checkout(
     begin_write()
     digest = idempotency.request_hash(data) if idempotency_key else ""
     if idempotency_key:
-        found = idempotency.find(buyer.id, idempotency_key)
+        found = idempotency.find(buyer_id, idempotency_key)
         if found is not None:
             return (*idempotency.replay(found, digest), True)
     gateway = gateways.get(data["payment_method"])
@@ -94,17 +93,17 @@ def place_checkout(
         raise Invalid.field("payment_method",
                             f"Payment method {data['payment_method']!r} is not enabled.")
     try:
-        if idempotency_key and not idempotency.claim(buyer.id, idempotency_key, digest):
+        if idempotency_key and not idempotency.claim(buyer_id, idempotency_key, digest):
             # A concurrent request with this key committed first: answer what it answered.
-            found = idempotency.find(buyer.id, idempotency_key)
+            found = idempotency.find(buyer_id, idempotency_key)
             assert found is not None
             return (*idempotency.replay(found, digest), True)
-        checkout, start = _create(buyer, user, data, gateway, ttl)
+        checkout, start = _create(buyer_id, user_id, data, gateway, ttl)
         body = _CHECKOUT_SCHEMA.dump(checkout)
         if start.client_secret:
             body["payment"]["client_secret"] = start.client_secret
         if idempotency_key:
-            idempotency.record_answer(buyer.id, idempotency_key, status=201, body=body,
+            idempotency.record_answer(buyer_id, idempotency_key, status=201, body=body,
                                       checkout_id=checkout.id)
     except BaseException:
         db.session.rollback()  # a refusal leaves nothing behind, taken stock included
@@ -113,13 +112,13 @@ def place_checkout(
     return 201, body, False
 
 
-def _create(buyer: Organization, user: User, data: dict[str, Any], gateway: PaymentGateway,
+def _create(buyer_id: str, user_id: str, data: dict[str, Any], gateway: PaymentGateway,
             ttl: timedelta) -> tuple[PlacedCheckout, PaymentStart]:
     """Price, reserve, then write checkout, orders, lines, events and payment.
 
     The gateway starts the payment (Stripe: creates the PaymentIntent) inside the same
     transaction: if it fails, everything — the stock reservation too — rolls back."""
-    lines = price_lines(buyer, data["items"])
+    lines = price_lines(buyer_id, data["items"])
     if gateway.name == "stripe":
         _require_payouts(lines)
     shortages = change_stock({line.listing.id: -line.quantity for line in lines})
@@ -128,7 +127,7 @@ def _create(buyer: Organization, user: User, data: dict[str, Any], gateway: Paym
 
     now = utcnow()
     checkout = PlacedCheckout(
-        id=new_id("chk"), buyer_org_id=buyer.id, created_by_id=user.id,
+        id=new_id("chk"), buyer_org_id=buyer_id, created_by_id=user_id,
         currency=lines[0].listing.currency, shipping_address=data["shipping_address"],
         created_at=now, expires_at=now + ttl,
     )
@@ -164,7 +163,7 @@ def _require_payouts(lines: list[PricedLine]) -> None:
             for line in lines if line.listing.supplier_id in unpayable}}})
 
 
-def price_lines(buyer: Organization, items: list[dict[str, Any]]) -> list[PricedLine]:
+def price_lines(buyer_id: str, items: list[dict[str, Any]]) -> list[PricedLine]:
     """Every line priced by its listing's tier, or one 422 naming every bad line."""
     listings = _for_sale({item["listing_id"] for item in items})
     errors: dict[str, dict[str, list[str]]] = {}
@@ -173,7 +172,7 @@ def price_lines(buyer: Organization, items: list[dict[str, Any]]) -> list[Priced
     for index, item in enumerate(items):
         listing = listings.get(item["listing_id"])
         quantity: Decimal = item["quantity"]
-        problem = _line_problem(buyer, listing, quantity, first_seen.get(item["listing_id"]))
+        problem = _line_problem(buyer_id, listing, quantity, first_seen.get(item["listing_id"]))
         first_seen.setdefault(item["listing_id"], index)
         if problem:
             errors[str(index)] = {problem[0]: [problem[1]]}
@@ -202,14 +201,14 @@ def price_lines(buyer: Organization, items: list[dict[str, Any]]) -> list[Priced
     return priced
 
 
-def _line_problem(buyer: Organization, listing: ForSale | None, quantity: Decimal,
+def _line_problem(buyer_id: str, listing: ForSale | None, quantity: Decimal,
                   duplicate_of: int | None) -> tuple[str, str] | None:
     if duplicate_of is not None:
         return "listing_id", (f"This listing is already on line {duplicate_of}; "
                               "put the whole quantity on one line.")
     if listing is None or listing.status != ListingStatus.PUBLISHED:
         return "listing_id", "No published listing with this id."
-    if listing.supplier_id == buyer.id:
+    if listing.supplier_id == buyer_id:
         return "listing_id", "An organization cannot buy its own listing."
     if quantity < listing.moq:
         return "quantity", (f"Below the minimum order quantity of {listing.moq} "

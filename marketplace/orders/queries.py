@@ -51,8 +51,7 @@ def orders_query(principal: Principal, status: str | None = None) -> Select[Any]
     """The caller's orders, newest first (overdue checkouts of the caller expire first)."""
     stmt = select(Order)
     if not principal.is_operator:
-        org = principal.organization
-        own = Order.supplier_id if org is not None and org.kind == OrgKind.SUPPLIER else (
+        own = Order.supplier_id if principal.org_kind == OrgKind.SUPPLIER else (
             Order.buyer_org_id)
         stmt = stmt.where(own == principal.org_id)
     _expire_overdue(stmt)

@@ -65,9 +65,9 @@ def create_checkout(headers: dict[str, str], data: dict[str, Any]) -> Any:
     returns the first answer unchanged and reserves nothing more.
     """
     principal = current_principal()
-    assert principal.organization is not None
+    assert principal.org_id is not None  # org_kind_required("buyer")
     status, body, replayed = place_checkout(
-        buyer=principal.organization, user=principal.user, data=data, gateways=gateways(),
+        buyer_id=principal.org_id, user_id=principal.user_id, data=data, gateways=gateways(),
         ttl=timedelta(minutes=current_app.config["CHECKOUT_TTL_MINUTES"]),
         idempotency_key=headers.get("idempotency_key"),
     )

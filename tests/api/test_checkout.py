@@ -173,7 +173,7 @@ def test_mixed_currencies_are_refused(client, buyer, rose, other_supplier):
 
 def test_an_organization_cannot_buy_its_own_listing(app, supplier, rose):
     with pytest.raises(Invalid) as caught:
-        price_lines(supplier.org, [{"listing_id": rose.id, "quantity": Decimal(5)}])
+        price_lines(supplier.org.id, [{"listing_id": rose.id, "quantity": Decimal(5)}])
     assert caught.value.errors == {"json": {"items": {"0": {"listing_id": [
         "An organization cannot buy its own listing."]}}}}
 
