@@ -25,6 +25,7 @@ from marketplace.accounts.models import (
     VerificationStatus,
 )
 from marketplace.common.errors import Conflict, Invalid, NotFound
+from marketplace.common.sql import run
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
@@ -149,7 +150,7 @@ def authenticate_token(token: str) -> Caller | None:
     This runs on every authenticated request, so it is one prebuilt query returning one
     row: building ORM objects for user, membership and organization cost more than the
     query itself, and most routes need only their ids."""
-    row = db.session.execute(
+    row = run(
         _CALLER_BY_TOKEN, {"token_hash": hash_token(token), "now": utcnow()}).first()
     return Caller(*row) if row is not None else None
 

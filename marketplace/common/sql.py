@@ -6,11 +6,22 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import CursorResult, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from marketplace.extensions import db
+
+
+def run(statement: Executable, params: Any = None) -> CursorResult[*tuple[Any, ...]]:
+    """Execute a Core statement in the session's transaction, returning plain rows.
+
+    Like `db.session.execute` (pending ORM changes are flushed first), without the ORM's
+    execution layer, which costs as much CPU as the rest of a short statement: `run` is
+    for the statements of hot paths (token check, checkout) whose rows nobody needs as
+    ORM objects. Measured by instructions per checkout in bench/README.md."""
+    db.session.flush()  # nothing to do, and cheap, when the session holds no changes
+    return db.session.connection().execute(statement, params)
 
 
 def insert_unless_conflict(table: Table, values: dict[str, Any], *,
@@ -24,7 +35,7 @@ def insert_unless_conflict(table: Table, values: dict[str, Any], *,
     Conflicts on other unique columns still raise.
     """
     stmt = _insert_unless_conflict(db.session.get_bind().dialect.name, table, tuple(unique))
-    return db.session.execute(stmt, values).first() is not None
+    return run(stmt, values).first() is not None
 
 
 @cache

@@ -19,6 +19,7 @@ from marketplace.catalog.pricing import line_total, unit_price_for
 from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.common.errors import Conflict, Invalid
 from marketplace.common.ids import new_id
+from marketplace.common.sql import run
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.orders import idempotency
@@ -246,7 +247,7 @@ _FOR_SALE = (
 def _for_sale(ids: set[str]) -> dict[str, ForSale]:
     """The listings named, with their tiers: one query, one row per tier."""
     found: dict[str, ForSale] = {}
-    for *columns, min_quantity, unit_price in db.session.execute(_FOR_SALE, {"ids": list(ids)}):
+    for *columns, min_quantity, unit_price in run(_FOR_SALE, {"ids": list(ids)}):
         listing = found.get(columns[0])
         if listing is None:
             listing = found[columns[0]] = ForSale(*columns)

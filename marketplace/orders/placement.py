@@ -21,7 +21,7 @@ from sqlalchemy import Column, Table, insert, text
 from sqlalchemy.dialects import postgresql
 
 from marketplace.common.ids import new_id
-from marketplace.common.sql import insert_unless_conflict
+from marketplace.common.sql import insert_unless_conflict, run
 from marketplace.common.types import ScaledDecimal, UTCDateTime
 from marketplace.extensions import db
 from marketplace.orders.models import Checkout, Order, OrderEvent, OrderLine, Payment
@@ -159,10 +159,10 @@ def insert_checkout(checkout: PlacedCheckout, start: PaymentStart, *,
                   for table, table_rows in rows.items()}
         params["payments"] = json.dumps([_json_row(_PAYMENTS, payment_row)],
                                         ensure_ascii=False)
-        inserted = db.session.execute(_PG_INSERT, params).first() is not None
+        inserted = run(_PG_INSERT, params).first() is not None
     else:
         for table, table_rows in rows.items():
-            db.session.execute(insert(table), table_rows)
+            run(insert(table), table_rows)
         inserted = insert_unless_conflict(_PAYMENTS, payment_row, unique=("reference",))
     return payment if inserted else None
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from marketplace.catalog.models import Listing
+from marketplace.common.sql import run
 from marketplace.common.types import Quantity
 from marketplace.extensions import db
 from search.outbox import enqueue_many
@@ -56,9 +57,9 @@ def change_stock(deltas: Mapping[str, Decimal]) -> list[Shortage]:
             continue
         params = {"listing_id": listing_id, "delta": delta}
         if delta < 0:
-            row = db.session.execute(_TAKE, {**params, "wanted": -delta}).first()
+            row = run(_TAKE, {**params, "wanted": -delta}).first()
         else:
-            row = db.session.execute(_GIVE, params).first()
+            row = run(_GIVE, params).first()
         if row is None:
             shortages.append(Shortage(listing_id, -delta))
             continue
