@@ -7,19 +7,15 @@ the price tier a line gets is always the one its own quantity was quoted at.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
-
-from marketplace.catalog.models import Listing, PriceTier
 from marketplace.catalog.pricing import line_total, unit_price_for
 from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.common.errors import Conflict, Invalid
 from marketplace.common.ids import new_id
-from marketplace.common.sql import run
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.orders import idempotency
@@ -29,8 +25,9 @@ from marketplace.orders.placement import (
     insert_checkout,
     insert_payment,
 )
+from marketplace.orders.reservation import ForSale, read_for_sale, take_and_read
 from marketplace.orders.schemas import CheckoutSchema
-from marketplace.orders.stock import Shortage, available_stock, change_stock
+from marketplace.orders.stock import Shortage, announce_taken, available_stock, change_stock
 from marketplace.orders.tx import begin_write
 from marketplace.payouts.services import suppliers_without_payouts
 from payments.interface import PaymentGateway, PaymentStart
@@ -39,27 +36,6 @@ REFERENCE_ATTEMPTS = 5  # a clash among 30**8 references is rare; five in a row 
 # Keeps every stored amount far inside a 64-bit count of fen, however many lines.
 MAX_LINE_TOTAL = Decimal("1000000000000")
 _CHECKOUT_SCHEMA = CheckoutSchema()
-
-
-@dataclass(frozen=True)
-class Tier:
-    min_quantity: Decimal
-    unit_price: Decimal
-
-
-@dataclass
-class ForSale:
-    """What pricing and the order line snapshot need of a listing (a row carries more)."""
-
-    id: str
-    supplier_id: str
-    status: str
-    currency: str
-    moq: Decimal
-    unit: str
-    title_zh: str
-    inci_name: str
-    price_tiers: list[Tier] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -100,17 +76,26 @@ def place_checkout(
             assert found is not None
             return (*idempotency.replay(found, digest), True)
         checkout, start = _create(buyer_id, user_id, data, gateway, ttl)
-        body = _CHECKOUT_SCHEMA.dump(checkout)
-        if start.client_secret:
-            body["payment"]["client_secret"] = start.client_secret
-        if idempotency_key:
+        if idempotency_key:  # the answer is kept with the checkout, in its transaction
+            body = _answer(checkout, start)
             idempotency.record_answer(buyer_id, idempotency_key, status=201, body=body,
                                       checkout_id=checkout.id)
     except BaseException:
         db.session.rollback()  # a refusal leaves nothing behind, taken stock included
         raise
     db.session.commit()
+    if not idempotency_key:
+        # Built after the commit: the listings' row locks are held until then, and every
+        # buyer racing for the same listing waits on them.
+        body = _answer(checkout, start)
     return 201, body, False
+
+
+def _answer(checkout: PlacedCheckout, start: PaymentStart) -> dict[str, Any]:
+    body: dict[str, Any] = _CHECKOUT_SCHEMA.dump(checkout)
+    if start.client_secret:
+        body["payment"]["client_secret"] = start.client_secret
+    return body
 
 
 def _create(buyer_id: str, user_id: str, data: dict[str, Any], gateway: PaymentGateway,
@@ -119,12 +104,9 @@ def _create(buyer_id: str, user_id: str, data: dict[str, Any], gateway: PaymentG
 
     The gateway starts the payment (Stripe: creates the PaymentIntent) inside the same
     transaction: if it fails, everything — the stock reservation too — rolls back."""
-    lines = price_lines(buyer_id, data["items"])
+    lines = _price_and_reserve(buyer_id, data["items"])
     if gateway.name == "stripe":
         _require_payouts(lines)
-    shortages = change_stock({line.listing.id: -line.quantity for line in lines})
-    if shortages:
-        raise _short_stock(lines, shortages)
 
     now = utcnow()
     checkout = PlacedCheckout(
@@ -153,6 +135,28 @@ def _create(buyer_id: str, user_id: str, data: dict[str, Any], gateway: PaymentG
     return checkout, start
 
 
+def _price_and_reserve(buyer_id: str, items: list[dict[str, Any]]) -> list[PricedLine]:
+    """Every line priced and its stock taken, or a 422 naming the lines that cannot be
+    ordered, or a 409 naming the short ones (the caller rolls back what was taken)."""
+    quantities = {item["listing_id"]: item["quantity"] for item in items}
+    if len(quantities) == len(items) and db.session.get_bind().dialect.name == "postgresql":
+        found = take_and_read(quantities)
+        # A line that cannot be ordered is a 422 before any shortage, as on the other path.
+        lines = price_lines(buyer_id, items, {i: r.listing for i, r in found.items()})
+        short = [Shortage(line.listing.id, line.quantity) for line in lines
+                 if found[line.listing.id].stock_after is None]
+        if short:
+            raise _short_stock(lines, short, {i: r.stock_before for i, r in found.items()})
+        announce_taken([(i, r.stock_after, r.listing.moq, -quantities[i])
+                        for i, r in found.items() if r.stock_after is not None])
+        return lines
+    lines = price_lines(buyer_id, items)
+    shortages = change_stock({line.listing.id: -line.quantity for line in lines})
+    if shortages:
+        raise _short_stock(lines, shortages)
+    return lines
+
+
 def _require_payouts(lines: list[PricedLine]) -> None:
     """Card payments are split among suppliers: each must be able to receive its share."""
     unpayable = suppliers_without_payouts(line.listing.supplier_id for line in lines)
@@ -164,9 +168,12 @@ def _require_payouts(lines: list[PricedLine]) -> None:
             for line in lines if line.listing.supplier_id in unpayable}}})
 
 
-def price_lines(buyer_id: str, items: list[dict[str, Any]]) -> list[PricedLine]:
-    """Every line priced by its listing's tier, or one 422 naming every bad line."""
-    listings = _for_sale({item["listing_id"] for item in items})
+def price_lines(buyer_id: str, items: list[dict[str, Any]],
+                listings: Mapping[str, ForSale] | None = None) -> list[PricedLine]:
+    """Every line priced by its listing's tier, or one 422 naming every bad line.
+    `listings` are the lines' listings when already read (else they are read here)."""
+    if listings is None:
+        listings = read_for_sale({item["listing_id"] for item in items})
     errors: dict[str, dict[str, list[str]]] = {}
     priced: list[PricedLine] = []
     first_seen: dict[str, int] = {}
@@ -217,9 +224,13 @@ def _line_problem(buyer_id: str, listing: ForSale | None, quantity: Decimal,
     return None
 
 
-def _short_stock(lines: list[PricedLine], shortages: list[Shortage]) -> Conflict:
+def _short_stock(lines: list[PricedLine], shortages: list[Shortage],
+                 available: Mapping[str, Decimal] | None = None) -> Conflict:
+    """The 409 naming the short lines and what their listings hold (read here unless
+    `available` already says)."""
     short_ids = {shortage.listing_id for shortage in shortages}
-    available = available_stock(sorted(short_ids))
+    if available is None:
+        available = available_stock(sorted(short_ids))
     items: dict[str, dict[str, list[str]]] = {}
     short: list[dict[str, Any]] = []
     for line in lines:
@@ -233,24 +244,3 @@ def _short_stock(lines: list[PricedLine], shortages: list[Shortage]) -> Conflict
                       "requested": str(line.quantity), "available": str(left)})
     return Conflict(f"Not enough stock for {len(short)} line(s); nothing was reserved.",
                     errors={"json": {"items": items}, "short": short})
-
-
-_FOR_SALE = (
-    select(Listing.id, Listing.supplier_id, Listing.status, Listing.currency, Listing.moq,
-           Listing.unit, Listing.title_zh, Listing.inci_name, PriceTier.min_quantity,
-           PriceTier.unit_price)
-    .outerjoin(PriceTier, PriceTier.listing_id == Listing.id)
-    .where(Listing.id.in_(bindparam("ids", expanding=True)))
-)
-
-
-def _for_sale(ids: set[str]) -> dict[str, ForSale]:
-    """The listings named, with their tiers: one query, one row per tier."""
-    found: dict[str, ForSale] = {}
-    for *columns, min_quantity, unit_price in run(_FOR_SALE, {"ids": list(ids)}):
-        listing = found.get(columns[0])
-        if listing is None:
-            listing = found[columns[0]] = ForSale(*columns)
-        if min_quantity is not None:
-            listing.price_tiers.append(Tier(min_quantity, unit_price))
-    return found

@@ -49,8 +49,7 @@ def change_stock(deltas: Mapping[str, Decimal]) -> list[Shortage]:
     the transaction back (nothing is announced to search in that case).
     """
     shortages: list[Shortage] = []
-    flipped: list[str] = []
-    changed: list[str] = []
+    changed: list[tuple[str, Decimal, Decimal, Decimal]] = []
     for listing_id in sorted(deltas):
         delta = deltas[listing_id]
         if delta == 0:
@@ -63,17 +62,30 @@ def change_stock(deltas: Mapping[str, Decimal]) -> list[Shortage]:
         if row is None:
             shortages.append(Shortage(listing_id, -delta))
             continue
-        changed.append(listing_id)
         stock, moq = row
+        changed.append((listing_id, stock, moq, delta))
+    if shortages:
+        _expire_loaded([listing_id for listing_id, *_ in changed])
+    else:
+        announce_taken(changed)
+    return shortages
+
+
+def announce_taken(changed: Iterable[tuple[str, Decimal, Decimal, Decimal]]) -> None:
+    """After stock changed by `(listing id, stock now, moq, delta)`: forget loaded copies
+    of those listings, and tell search about the ones whose in-stock flag flipped.
+
+    Search shows no quantities, only whether a minimum order can be filled, so most
+    reservations change nothing it holds; announcing only the flips keeps the outbox (and
+    re-indexing on the checkout path) to what buyers can see."""
+    flipped = []
+    listing_ids = []
+    for listing_id, stock, moq, delta in changed:
+        listing_ids.append(listing_id)
         if Listing.stock_covers_moq(stock, moq) != Listing.stock_covers_moq(stock - delta, moq):
             flipped.append(listing_id)
-    _expire_loaded(changed)
-    if not shortages:
-        # Search shows no quantities, only whether a minimum order can be filled, so most
-        # reservations change nothing it holds; announcing only the flips keeps the outbox
-        # (and re-indexing on the checkout path) to what buyers can see.
-        enqueue_many(flipped, "stock")
-    return shortages
+    _expire_loaded(listing_ids)
+    enqueue_many(flipped, "stock")
 
 
 def lines_quantities(lines: Iterable[Any]) -> dict[str, Decimal]:

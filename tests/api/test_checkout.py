@@ -215,6 +215,18 @@ def test_short_stock_is_409_naming_the_lines_and_reserves_nothing(client, buyer,
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
 
+def test_a_line_that_cannot_be_ordered_is_named_before_any_shortage(client, buyer, rose,
+                                                                     grape_seed):
+    # Line 0 is short, line 1 below the MOQ (its stock would cover it): 422 for line 1,
+    # and whatever either path took meanwhile is given back.
+    body = checkout_body((grape_seed, 81), (rose, "0.5"))
+    response = client.post(URL, json=body, headers=buyer.headers)
+    assert response.status_code == 422
+    assert response.json["errors"]["json"]["items"] == {
+        "1": {"quantity": ["Below the minimum order quantity of 5.000 kg."]}}
+    assert (stock(rose), stock(grape_seed)) == (Decimal("500.000"), Decimal("80.500"))
+
+
 def test_exact_remaining_stock_can_be_bought(client, buyer, grape_seed):
     response = client.post(URL, json=checkout_body((grape_seed, "80.5")), headers=buyer.headers)
     assert response.status_code == 201
