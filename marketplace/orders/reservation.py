@@ -12,12 +12,19 @@ PostgreSQL, `take_and_read` does both in one UPDATE:
   lock wait, as for any UPDATE);
 - RETURNING carries what pricing and the order line snapshot need, tiers included.
 
+The lines arrive as one JSON array (`jsonb_to_recordset`), not as arrays for `unnest`:
+PostgreSQL estimates an `unnest` of a parameter from its length, so each execution looked
+cheaper re-planned than with the cached plan, and it was re-planned every time (0.2 ms
+more per checkout, `pgbench -M prepared`). A JSON record set has a fixed estimate, so the
+prepared statement's generic plan is kept.
+
 A line that comes back missing was unknown, unpublished or short; the caller then runs the
 portable checks to name the problem, and the transaction is rolled back either way.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -87,8 +94,7 @@ class Reservation:
 
 _TAKE_AND_READ = text(
     "WITH wanted AS ("
-    " SELECT * FROM unnest(CAST(:ids AS varchar[]), CAST(:quantities AS bigint[]))"
-    " AS w(id, quantity)),"
+    " SELECT * FROM jsonb_to_recordset(CAST(:wanted AS jsonb)) AS w(id varchar, quantity bigint)),"
     " locked AS MATERIALIZED ("
     " SELECT l.id, l.supplier_id, l.status, l.currency, l.moq, l.unit, l.title_zh,"
     " l.inci_name, l.stock_quantity FROM listings AS l JOIN wanted ON wanted.id = l.id"
@@ -115,10 +121,10 @@ def take_and_read(quantities: Mapping[str, Decimal]) -> dict[str, Reservation]:
     """PostgreSQL only: take `quantities` (listing id → quantity, each listing once) from
     the published listings whose stock covers them. Every listing that exists comes back,
     read after its row lock (so `stock_before` is current), taken or not."""
-    ids = sorted(quantities)
-    rows = run(_TAKE_AND_READ, {
-        "ids": ids, "quantities": [_QUANTITY.process_bind_param(quantities[i], _PG_DIALECT)
-                                   for i in ids]})
+    wanted = [{"id": listing_id,
+               "quantity": _QUANTITY.process_bind_param(quantity, _PG_DIALECT)}
+              for listing_id, quantity in quantities.items()]
+    rows = run(_TAKE_AND_READ, {"wanted": json.dumps(wanted)})
     found = {}
     for (listing_id, supplier_id, status, currency, moq, unit, title_zh, inci_name, stock,
          stock_after, tiers) in rows:

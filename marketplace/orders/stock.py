@@ -1,4 +1,6 @@
-"""Every change of a listing's stock goes through `change_stock`.
+"""Every change of a listing's stock goes through `change_stock`, except one: on
+PostgreSQL a checkout takes its lines' stock with `reservation.take_and_read`, one statement
+under the same rules, and then calls `announce_taken` as `change_stock` does.
 
 Takes are conditional updates, `UPDATE listings SET stock_quantity = stock_quantity - :q
 WHERE id = :id AND stock_quantity >= :q`, so the database itself refuses to oversell: on
