@@ -146,10 +146,7 @@ def _price_and_reserve(buyer_id: str, items: list[dict[str, Any]]) -> list[Price
         short = [Shortage(line.listing.id, line.quantity) for line in lines
                  if found[line.listing.id].stock_after is None]
         if short:
-            before = {i: r.stock_before for i, r in found.items()}
-            # Read before a concurrent checkout took it (this line waited): read it again.
-            stale = any(before[line.listing_id] >= line.requested for line in short)
-            raise _short_stock(lines, short, None if stale else before)
+            raise _short_stock(lines, short, {i: r.stock_before for i, r in found.items()})
         announce_taken([(i, r.stock_after, r.listing.moq, -quantities[i])
                         for i, r in found.items() if r.stock_after is not None])
         return lines

@@ -5,12 +5,11 @@ The portable path reads the listings with their price tiers, then takes each lin
 with its own conditional UPDATE (`stock.change_stock`): 1 + n round trips for n lines. On
 PostgreSQL, `take_and_read` does both in one UPDATE:
 
-- a MATERIALIZED CTE locks `FOR UPDATE`, in listing-id order, the rows of published
-  listings whose stock covers the line (re-checked against the latest committed row after a
-  lock wait), so two checkouts sharing listings take their locks in the same order and
-  cannot deadlock. A line that cannot be served takes no lock: buyers refused from a sold
-  out listing do not queue behind one another;
-- the UPDATE takes each locked line's quantity;
+- a MATERIALIZED CTE locks the rows `FOR UPDATE` in listing-id order, so two checkouts
+  sharing listings take their locks in the same order and cannot deadlock;
+- the UPDATE takes each line's quantity only from a published listing whose stock covers
+  it (`stock_quantity >= quantity`, re-checked against the latest committed row after a
+  lock wait, as for any UPDATE);
 - RETURNING carries what pricing and the order line snapshot need, tiers included.
 
 The lines arrive as one JSON array (`jsonb_to_recordset`), not as arrays for `unnest`:
@@ -97,8 +96,8 @@ _TAKE_AND_READ = text(
     "WITH wanted AS ("
     " SELECT * FROM jsonb_to_recordset(CAST(:wanted AS jsonb)) AS w(id varchar, quantity bigint)),"
     " locked AS MATERIALIZED ("
-    " SELECT l.id FROM listings AS l JOIN wanted ON wanted.id = l.id"
-    " WHERE l.status = 'published' AND l.stock_quantity >= wanted.quantity"
+    " SELECT l.id, l.supplier_id, l.status, l.currency, l.moq, l.unit, l.title_zh,"
+    " l.inci_name, l.stock_quantity FROM listings AS l JOIN wanted ON wanted.id = l.id"
     " ORDER BY l.id FOR UPDATE OF l),"
     " taken AS ("
     " UPDATE listings SET stock_quantity = listings.stock_quantity - wanted.quantity,"
@@ -107,11 +106,10 @@ _TAKE_AND_READ = text(
     " WHERE listings.id = wanted.id AND listings.status = 'published'"
     " AND listings.stock_quantity >= wanted.quantity"
     " RETURNING listings.id, listings.stock_quantity)"
-    " SELECT l.id, l.supplier_id, l.status, l.currency, l.moq, l.unit, l.title_zh,"
-    " l.inci_name, l.stock_quantity, taken.stock_quantity AS stock_after,"
+    " SELECT locked.*, taken.stock_quantity AS stock_after,"
     " (SELECT json_agg(json_build_array(t.min_quantity, t.unit_price))"
-    " FROM listing_price_tiers AS t WHERE t.listing_id = l.id) AS tiers"
-    " FROM listings AS l JOIN wanted ON wanted.id = l.id LEFT JOIN taken ON taken.id = l.id"
+    " FROM listing_price_tiers AS t WHERE t.listing_id = locked.id) AS tiers"
+    " FROM locked LEFT JOIN taken ON taken.id = locked.id"
 ).columns(
     _LISTINGS.c.id, _LISTINGS.c.supplier_id, _LISTINGS.c.status, _LISTINGS.c.currency,
     _LISTINGS.c.moq, _LISTINGS.c.unit, _LISTINGS.c.title_zh, _LISTINGS.c.inci_name,
@@ -122,8 +120,7 @@ _TAKE_AND_READ = text(
 def take_and_read(quantities: Mapping[str, Decimal]) -> dict[str, Reservation]:
     """PostgreSQL only: take `quantities` (listing id → quantity, each listing once) from
     the published listings whose stock covers them. Every listing that exists comes back,
-    taken or not; `stock_before` is as the statement began, so for a line that waited on a
-    concurrent checkout it can be older than the stock that refused it."""
+    read after its row lock (so `stock_before` is current), taken or not."""
     wanted = [{"id": listing_id,
                "quantity": _QUANTITY.process_bind_param(quantity, _PG_DIALECT)}
               for listing_id, quantity in quantities.items()]

@@ -227,30 +227,6 @@ def test_a_line_that_cannot_be_ordered_is_named_before_any_shortage(client, buye
     assert (stock(rose), stock(grape_seed)) == (Decimal("500.000"), Decimal("80.500"))
 
 
-def test_a_short_line_read_before_a_concurrent_take_reports_the_stock_now(
-        client, buyer, grape_seed, monkeypatch):
-    # PostgreSQL reads a refused line's listing as the statement began. A line that waited
-    # for a concurrent checkout can come back refused with a stock that would have covered
-    # it; the 409 then reads the stock again rather than answer "only 80.5 of 10".
-    if db.session.get_bind().dialect.name != "postgresql":
-        pytest.skip("the one-statement take is PostgreSQL's")
-    from marketplace.orders import checkout, reservation
-
-    def taken_meanwhile(quantities):
-        read = reservation.read_for_sale(set(quantities))
-        found = {i: reservation.Reservation(listing, Decimal("80.500"), None)
-                 for i, listing in read.items()}
-        db.session.execute(Listing.__table__.update().where(Listing.id == grape_seed.id)
-                           .values(stock_quantity=Decimal("4.000")))
-        return found
-
-    monkeypatch.setattr(checkout, "take_and_read", taken_meanwhile)
-    response = client.post(URL, json=checkout_body((grape_seed, 10)), headers=buyer.headers)
-    assert response.status_code == 409
-    assert response.json["errors"]["short"] == [
-        {"line": 0, "listing_id": grape_seed.id, "requested": "10.000", "available": "4.000"}]
-
-
 def test_exact_remaining_stock_can_be_bought(client, buyer, grape_seed):
     response = client.post(URL, json=checkout_body((grape_seed, "80.5")), headers=buyer.headers)
     assert response.status_code == 201
