@@ -10,7 +10,7 @@ PostgreSQL, `take_and_read` does both in one UPDATE:
 - the UPDATE takes each line's quantity only from a published listing whose stock covers
   it (`stock_quantity >= quantity`, re-checked against the latest committed row after a
   lock wait, as for any UPDATE);
-- RETURNING carries what pricing and the order line snapshot need, tiers included.
+- the answer carries what pricing and the order line snapshot need, tiers included.
 
 The lines arrive as one JSON array (`jsonb_to_recordset`), not as arrays for `unnest`:
 PostgreSQL estimates an `unnest` of a parameter from its length, so each execution looked
@@ -18,8 +18,10 @@ cheaper re-planned than with the cached plan, and it was re-planned every time (
 more per checkout, `pgbench -M prepared`). A JSON record set has a fixed estimate, so the
 prepared statement's generic plan is kept.
 
-A line that comes back missing was unknown, unpublished or short; the caller then runs the
-portable checks to name the problem, and the transaction is rolled back either way.
+Every listing that exists comes back, read under its lock, with what was taken or nothing:
+the caller names an unknown, unpublished or short line from that alone, and rolls back.
+Rows that cannot be served are locked too, briefly: a refusal's 409 then reports the stock
+as it is. Locking only servable rows was measured and not kept (bench/README.md).
 """
 
 from __future__ import annotations
