@@ -58,6 +58,12 @@ RACE_STOCK = 10  # kg in the race listing; each racing buyer wants 1 kg
 KEEPALIVE_SECONDS = 2.0  # gunicorn's default keepalive
 
 
+def add_postgres_url_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "MARKETPLACE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        help="admin URL of the server where the bench creates (and drops) its database")
+
+
 def _admin(postgres_url: str) -> str:
     return make_url(postgres_url).set(drivername="postgresql").render_as_string(
         hide_password=False)
@@ -351,8 +357,7 @@ def summary(label: str, latencies: list[float], statuses: dict[int, int],
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres-url", default=os.environ.get(
-        "MARKETPLACE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    add_postgres_url_argument(parser)
     parser.add_argument("--suppliers", type=int, default=20)
     parser.add_argument("--listings-per-supplier", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=50)

@@ -29,7 +29,14 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bench.checkout_bench import ADDRESS, create_database, drop_database, random_items, seed
+from bench.checkout_bench import (
+    ADDRESS,
+    add_postgres_url_argument,
+    create_database,
+    drop_database,
+    random_items,
+    seed,
+)
 from marketplace import create_app
 from marketplace.catalog.models import Listing
 from marketplace.extensions import db
@@ -57,8 +64,7 @@ def _callgrind(switch: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres-url", default=os.environ.get(
-        "MARKETPLACE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    add_postgres_url_argument(parser)
     parser.add_argument("--checkouts", type=int, default=2000)
     parser.add_argument("--warm-up", type=int, default=200)
     parser.add_argument("--refusals", action="store_true",
