@@ -139,6 +139,8 @@ def _price_and_reserve(buyer_id: str, items: list[dict[str, Any]]) -> list[Price
     """Every line priced and its stock taken, or a 422 naming the lines that cannot be
     ordered, or a 409 naming the short ones (the caller rolls back what was taken)."""
     quantities = {item["listing_id"]: item["quantity"] for item in items}
+    # PostgreSQL takes all lines in one statement (reservation.py); a repeated listing
+    # takes the portable path, whose pricing names the repeat.
     if len(quantities) == len(items) and db.session.get_bind().dialect.name == "postgresql":
         found = take_and_read(quantities)
         # A line that cannot be ordered is a 422 before any shortage, as on the other path.
