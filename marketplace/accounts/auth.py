@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from flask import g, request
 from flask_smorest import Blueprint
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Organization, Role, User
 from marketplace.accounts.services import authenticate_token
@@ -37,7 +38,8 @@ class Principal:
 
     @property
     def user(self) -> User:
-        user = db.session.get(User, self.user_id)
+        # With its membership: order transitions read the user's organization from it.
+        user = db.session.get(User, self.user_id, options=[joinedload(User.membership)])
         assert user is not None  # the token's owner: users are deactivated, never deleted
         return user
 

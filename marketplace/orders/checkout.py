@@ -26,7 +26,7 @@ from marketplace.orders.placement import (
     insert_payment,
 )
 from marketplace.orders.reservation import ForSale, read_for_sale, take_and_read
-from marketplace.orders.schemas import CheckoutSchema
+from marketplace.orders.schemas import checkout_answer
 from marketplace.orders.stock import Shortage, announce_taken, available_stock, change_stock
 from marketplace.orders.tx import begin_write
 from marketplace.payouts.services import suppliers_without_payouts
@@ -35,7 +35,6 @@ from payments.interface import PaymentGateway, PaymentStart
 REFERENCE_ATTEMPTS = 5  # a clash among 30**8 references is rare; five in a row never happens
 # Keeps every stored amount far inside a 64-bit count of fen, however many lines.
 MAX_LINE_TOTAL = Decimal("1000000000000")
-_CHECKOUT_SCHEMA = CheckoutSchema()
 
 
 @dataclass(frozen=True)
@@ -92,10 +91,7 @@ def place_checkout(
 
 
 def _answer(checkout: PlacedCheckout, start: PaymentStart) -> dict[str, Any]:
-    body: dict[str, Any] = _CHECKOUT_SCHEMA.dump(checkout)
-    if start.client_secret:
-        body["payment"]["client_secret"] = start.client_secret
-    return body
+    return checkout_answer(checkout, start.client_secret)
 
 
 def _create(buyer_id: str, user_id: str, data: dict[str, Any], gateway: PaymentGateway,

@@ -20,12 +20,10 @@ from marketplace.orders.schemas import (
     OrderListArgs,
     OrderSchema,
     ShipmentSchema,
+    checkout_answer,
 )
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Checkout and orders")
-
-
-_CHECKOUT_SCHEMA = CheckoutSchema()
 
 
 def gateways() -> Any:
@@ -90,11 +88,8 @@ def get_checkout(checkout_id: str) -> Any:
     """
     principal = current_principal()
     checkout = queries.get_checkout(principal, checkout_id)
-    body = _CHECKOUT_SCHEMA.dump(checkout)
     secret = buyer_client_secret(checkout, viewer_org_id=principal.org_id, gateways=gateways())
-    if secret:
-        body["payment"]["client_secret"] = secret
-    return jsonify(body)
+    return jsonify(checkout_answer(checkout, secret))
 
 
 @blp.route("/orders", methods=["GET"])

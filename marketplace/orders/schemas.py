@@ -194,6 +194,18 @@ class MarkPaidSchema(Schema):
                           metadata={"description": "The bank's transaction number."})
 
 
+
+_CHECKOUT = CheckoutSchema()
+
+
+def checkout_answer(checkout: Any, client_secret: str | None = None) -> dict[str, Any]:
+    """A checkout (stored, or just placed) as the API answers it; the card payment's
+    `client_secret` is added only when given (to the buyer, while it awaits payment)."""
+    body: dict[str, Any] = _CHECKOUT.dump(checkout)
+    if client_secret:
+        body["payment"]["client_secret"] = client_secret
+    return body
+
 class CheckoutSearchArgs(PageArgs):
     reference = fields.String(validate=validate.Length(max=64),
                               metadata={"description": "Transfer reference, e.g. MG-7K3Q-9XPA."})
