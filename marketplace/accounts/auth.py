@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -16,7 +15,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Organization, Role, User
-from marketplace.accounts.services import authenticate_token
+from marketplace.accounts.services import Caller, authenticate_token
 from marketplace.common.errors import Forbidden, Unauthorized
 from marketplace.extensions import db
 
@@ -25,16 +24,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 BEARER_SCHEME = "bearerAuth"
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The caller, as read with the token. Scoping and role checks use the plain values;
-    `user` and `organization` load the rows only for routes that need them."""
+class Principal(Caller):
+    """The caller, as read with the token (`Caller`'s fields). Scoping and role checks use
+    the plain values; `user` and `organization` load the rows only for routes that need
+    them."""
 
-    user_id: str
-    is_operator: bool
-    org_id: str | None
-    org_kind: str | None
-    role: str | None
+    __slots__ = ()
 
     @property
     def user(self) -> User:
