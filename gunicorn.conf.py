@@ -15,10 +15,10 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # gthread workers, for running without such a proxy.
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # The sync worker, closing a connection as soon as a fully read request has its answer
-# instead of waiting for the client to close first (marketplace/serving.py).
+# instead of waiting for the client to close first (marketplace/web/serving.py).
 worker_class = os.environ.get(
     "GUNICORN_WORKER_CLASS",
-    "marketplace.serving.PromptCloseSyncWorker" if threads == 1 else "gthread")
+    "marketplace.web.serving.PromptCloseSyncWorker" if threads == 1 else "gthread")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # gthread workers only: longer than the default 2 s so clients pausing between requests
 # (ERP integrations) reuse their connection instead of reconnecting.

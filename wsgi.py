@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi …`."""
 
-from marketplace import create_app
+from marketplace.app import create_app
 
 app = create_app()

@@ -40,13 +40,13 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
-from marketplace import create_app
 from marketplace.accounts.models import Membership, Organization, User
 from marketplace.accounts.services import issue_token
+from marketplace.app import create_app
 from marketplace.catalog.models import Listing
 from marketplace.catalog.schemas import ListingInputSchema
 from marketplace.catalog.services import add_draft_listing
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from marketplace.orders.models import OrderLine
 

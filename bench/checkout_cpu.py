@@ -37,7 +37,7 @@ from bench.checkout_bench import (
     random_items,
     seed,
 )
-from marketplace import create_app
+from marketplace.app import create_app
 from marketplace.catalog.models import Listing
 from marketplace.extensions import db
 

@@ -545,7 +545,7 @@ SUFFIXES = (("有限公司", 7), ("股份有限公司", 2), ("有限责任公司
 
 
 def _check_registry_numbers() -> None:
-    from marketplace.common.validators import is_valid_cas, is_valid_ec
+    from marketplace.web.validators import is_valid_cas, is_valid_ec
 
     for base in BASES:
         assert base.cas is None or is_valid_cas(base.cas), base
@@ -559,7 +559,7 @@ def _new_id(rng: random.Random, prefix: str) -> str:
 
 
 def _uscc(rng: random.Random, region: str) -> str:
-    from marketplace.common.validators import USCC_CHARSET, uscc_check_character
+    from marketplace.web.validators import USCC_CHARSET, uscc_check_character
 
     first17 = "91" + region + "".join(rng.choices(USCC_CHARSET, k=9))
     return first17 + uscc_check_character(first17)
@@ -843,8 +843,8 @@ def build_database(
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import insert
 
-    from marketplace import create_app
     from marketplace.accounts.models import Organization
+    from marketplace.app import create_app
     from marketplace.catalog.models import Listing, PriceTier
     from marketplace.extensions import db
 

@@ -29,8 +29,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
 from bench.generate_import_csv import generate
-from marketplace import create_app
 from marketplace.accounts.services import register
+from marketplace.app import create_app
 from marketplace.catalog.models import Listing
 from marketplace.extensions import db
 

@@ -8,7 +8,8 @@
    real migrations, bulk INSERTs); `--reuse` keeps an existing one with N published
    listings. `--database-url` uses PostgreSQL instead (wiped unless `--reuse`).
 2. The reindex: `flask search reindex` itself (the CLI command through Flask's CLI runner:
-   `search.sync` reads the published listings, builds the documents, `backend.rebuild`
+   `marketplace.catalog.indexing.sync` reads the published listings, builds the documents,
+   `backend.rebuild`
    loads a new generation and swaps it in), timed, into a fresh index file
    (bench/data/index-N.sqlite3); then the index file size. `--reuse-index` skips it.
 3. In process: `backend.search(query)` / `backend.suggest(prefix)` over a fixed mix of
@@ -223,7 +224,7 @@ def _published(url: str) -> int:
 
 
 def _app(url: str, index_path: Path) -> Any:
-    from marketplace import create_app
+    from marketplace.app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_PATH": str(index_path)})
 

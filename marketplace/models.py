@@ -1,8 +1,16 @@
 """Imports every model module so the metadata is complete (Alembic, create_all)."""
 
-from marketplace.accounts.models import ApiToken, Membership, Organization, User
+from marketplace.accounts.models import (
+    ApiToken,
+    Membership,
+    Organization,
+    PayoutAccount,
+    User,
+)
+from marketplace.audit import AuditLogEntry
+from marketplace.billing.models import StripeEvent
+from marketplace.catalog.indexing.outbox import SearchOutboxEntry
 from marketplace.catalog.models import Listing, PriceTier
-from marketplace.moderation.models import AuditLogEntry
 from marketplace.orders.models import (
     Checkout,
     IdempotencyRecord,
@@ -11,10 +19,8 @@ from marketplace.orders.models import (
     OrderLine,
     Payment,
     Refund,
-    SampleRequest,
 )
-from marketplace.payouts.models import PayoutAccount, StripeEvent
-from search.outbox import SearchOutboxEntry
+from marketplace.samples.models import SampleRequest
 
 __all__ = [
     "ApiToken", "AuditLogEntry", "Checkout", "IdempotencyRecord", "Listing", "Membership",

@@ -1,4 +1,4 @@
-"""Alembic environment (Flask-Migrate); type hooks live in marketplace.common.alembic_support."""
+"""Alembic environment (Flask-Migrate); type hooks live in marketplace.db.alembic_support."""
 
 import logging
 from logging.config import fileConfig
@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from marketplace.common.alembic_support import compare_type, render_item
+from marketplace.db.alembic_support import compare_type, render_item
 
 config = context.config
 if config.config_file_name:

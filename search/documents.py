@@ -22,14 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol
 
 from search.synonyms import SynonymTable, default_table
 from search.terms import compact_code
 from search.text import analyze, has_cjk, is_cjk, pinyin_full, pinyin_initials
-
-if TYPE_CHECKING:
-    from marketplace.catalog.models import Listing
 
 SEARCH_FIELDS = (
     "title", "codes", "inci", "botanical", "pinyin", "initials", "synonyms", "supplier",
@@ -91,19 +88,132 @@ class ListingData:
     updated_at: datetime | None
     supplier: SupplierData | None = None
     price_tiers: Sequence[TierData] = field(default_factory=tuple)
-
-    @staticmethod
-    def stock_covers_moq(stock: Decimal, moq: Decimal) -> bool:
-        from marketplace.catalog.models import Listing
-
-        return Listing.stock_covers_moq(stock, moq)
+    # The catalogue's "in stock" rule, applied by whoever reads the row.
+    in_stock: bool = False
 
 
 # The columns of `listings` that `ListingData` takes, in its field order.
 LISTING_DATA_COLUMNS = tuple(
-    f for f in ListingData.__dataclass_fields__ if f not in ("supplier", "price_tiers")
+    f for f in ListingData.__dataclass_fields__
+    if f not in ("supplier", "price_tiers", "in_stock")
 )
-ListingLike: TypeAlias = "Listing | ListingData"
+
+
+class _Supplier(Protocol):
+    @property
+    def id(self) -> str | None: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def is_verified(self) -> bool: ...
+
+
+class _Tier(Protocol):
+    @property
+    def unit_price(self) -> Decimal: ...
+
+
+class ListingLike(Protocol):
+    """What a document is built from: a `ListingData`, or any object with its fields (the
+    catalogue's ORM row). `in_stock` is the catalogue's rule, not this package's."""
+
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def version(self) -> Any: ...
+
+    @property
+    def title_zh(self) -> Any: ...
+
+    @property
+    def title_en(self) -> Any: ...
+
+    @property
+    def inci_name(self) -> Any: ...
+
+    @property
+    def cas_number(self) -> Any: ...
+
+    @property
+    def ec_number(self) -> Any: ...
+
+    @property
+    def category(self) -> Any: ...
+
+    @property
+    def botanical_name(self) -> Any: ...
+
+    @property
+    def plant_part(self) -> Any: ...
+
+    @property
+    def extraction_method(self) -> Any: ...
+
+    @property
+    def form(self) -> Any: ...
+
+    @property
+    def description(self) -> Any: ...
+
+    @property
+    def origin_country(self) -> Any: ...
+
+    @property
+    def origin_province(self) -> Any: ...
+
+    @property
+    def origin_city(self) -> Any: ...
+
+    @property
+    def certifications(self) -> Any: ...
+
+    @property
+    def iecic_name_zh(self) -> Any: ...
+
+    @property
+    def unit(self) -> Any: ...
+
+    @property
+    def moq(self) -> Any: ...
+
+    @property
+    def stock_quantity(self) -> Any: ...
+
+    @property
+    def min_unit_price(self) -> Any: ...
+
+    @property
+    def currency(self) -> Any: ...
+
+    @property
+    def sample_available(self) -> Any: ...
+
+    @property
+    def lead_time_days(self) -> Any: ...
+
+    @property
+    def supplier_id(self) -> Any: ...
+
+    @property
+    def published_at(self) -> Any: ...
+
+    @property
+    def created_at(self) -> Any: ...
+
+    @property
+    def updated_at(self) -> Any: ...
+
+    @property
+    def supplier(self) -> _Supplier | None: ...
+
+    @property
+    def price_tiers(self) -> Sequence[_Tier]: ...
+
+    @property
+    def in_stock(self) -> bool: ...
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -202,10 +312,9 @@ def search_fields(
 def listing_document(
     listing: ListingLike, synonyms: SynonymTable | None = None
 ) -> dict[str, Any]:
-    """The search document of a (published) listing (a `Listing` or its `ListingData`)."""
+    """The search document of a (published) listing (an ORM row or its `ListingData`)."""
     supplier = listing.supplier
     moq = Decimal(listing.moq if listing.moq is not None else 0)
-    stock = Decimal(listing.stock_quantity if listing.stock_quantity is not None else 0)
     return {
         "id": listing.id,
         "version": int(listing.version or 1),
@@ -231,7 +340,7 @@ def listing_document(
         "moq": str(moq.quantize(_QUANTITY)),
         "min_unit_price": str(_lowest_price(listing).quantize(_MONEY)),
         "currency": listing.currency or "CNY",
-        "in_stock": listing.stock_covers_moq(stock, moq),
+        "in_stock": bool(listing.in_stock),
         "sample_available": bool(listing.sample_available),
         "lead_time_days": listing.lead_time_days,
         "supplier": {

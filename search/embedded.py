@@ -293,8 +293,8 @@ class EmbeddedSearchBackend:
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """Load a new generation and switch to it. Documents in rank order (shortest
-        Chinese title, then id: what `search.sync` streams) are laid out in that order,
-        which makes pages of text results cheap; any order gives the same results."""
+        Chinese title, then id: what the catalogue's reindex streams) are laid out in that
+        order, which makes pages of text results cheap; any order gives the same results."""
         with self._write() as conn:
             gen = self._meta(conn, "next") or self._current(conn) + 1
             stale = self._meta(conn, "building")

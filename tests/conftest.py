@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
-from marketplace import create_app
+from marketplace.app import create_app
 from marketplace.extensions import db, limiter
 
 POSTGRES_URL = os.environ.get(

@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 from marketplace.accounts.models import Membership, Organization, User
 from marketplace.accounts.services import issue_token
 from marketplace.catalog.models import Listing
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 
 PASSWORD = "correct horse battery"

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
-from marketplace.common.alembic_support import compare_type
+from marketplace.db.alembic_support import compare_type
 from marketplace.extensions import db
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Organization, Role, User
 from marketplace.accounts.services import Caller, authenticate_token
-from marketplace.common.errors import Forbidden, Unauthorized
 from marketplace.extensions import db
+from marketplace.web.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from marketplace.accounts import services
-from marketplace.common.errors import Conflict
+from marketplace.web.errors import Conflict
 
 accounts_cli = AppGroup("accounts", help="Manage user accounts.")
 

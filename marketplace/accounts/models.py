@@ -3,12 +3,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.common.ids import id_factory
-from marketplace.common.timeutil import utcnow
-from marketplace.common.types import UTCDateTime
+from marketplace.db.clock import utcnow
+from marketplace.db.ids import id_factory
+from marketplace.db.types import UTCDateTime
 from marketplace.extensions import db
 
 
@@ -102,3 +102,32 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class PayoutAccount(db.Model):  # type: ignore[name-defined]
+    """A supplier's Stripe Express account: created once, then kept in sync by
+    `account.updated` webhooks. A supplier can be paid by card only while `payouts_enabled`."""
+
+    __tablename__ = "payout_accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=id_factory("pac"))
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
+    )
+    provider: Mapped[str] = mapped_column(String(16), default="stripe")
+    account_id: Mapped[str] = mapped_column(String(255), unique=True)
+    charges_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    details_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    # `created` (Unix seconds) of the newest account event applied: older ones are skipped,
+    # so out-of-order deliveries never roll the flags back.
+    synced_event_created: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def status(self) -> str:
+        if self.payouts_enabled:
+            return "enabled"
+        return "restricted" if self.details_submitted else "onboarding"

@@ -23,8 +23,8 @@ from marketplace.accounts.schemas import (
     TokenSchema,
     VerificationRequestSchema,
 )
-from marketplace.common.errors import Unauthorized
 from marketplace.extensions import limiter
+from marketplace.web.errors import Unauthorized
 
 blp = Blueprint(
     "accounts", __name__, url_prefix="/api/v1", description="Accounts and organizations"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from marketplace.common.schema import Schema
-from marketplace.common.validators import validate_uscc
+from marketplace.web.schema import Schema
+from marketplace.web.validators import validate_uscc
 
 KINDS = ("supplier", "buyer")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -20,14 +21,15 @@ from marketplace.accounts.models import (
     Membership,
     Organization,
     OrgKind,
+    PayoutAccount,
     Role,
     User,
     VerificationStatus,
 )
-from marketplace.common.errors import Conflict, Invalid, NotFound
-from marketplace.common.sql import run
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
+from marketplace.db.sql import run
 from marketplace.extensions import db
+from marketplace.web.errors import Conflict, Invalid, NotFound
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash algorithm name, not a password
 # Compared against when the e-mail is unknown, so a miss costs as much as a wrong password.
@@ -191,3 +193,12 @@ def get_organization(org_id: str) -> Organization:
     if org is None:
         raise NotFound("Organization not found.")
     return org
+
+
+def suppliers_without_payouts(supplier_ids: Iterable[str]) -> set[str]:
+    """The suppliers among `supplier_ids` that cannot receive a transfer now."""
+    wanted = set(supplier_ids)
+    ready = set(db.session.scalars(
+        select(PayoutAccount.organization_id).where(
+            PayoutAccount.organization_id.in_(wanted), PayoutAccount.payouts_enabled.is_(True))))
+    return wanted - ready

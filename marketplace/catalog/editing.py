@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from marketplace.catalog.models import Listing, PriceTier
-from marketplace.common.errors import Invalid
 from marketplace.extensions import db
+from marketplace.web.errors import Invalid
 
 # Columns that carry an API field unchanged.
 PLAIN_FIELDS = (

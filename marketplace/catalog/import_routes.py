@@ -12,8 +12,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.accounts.auth import current_principal, org_kind_required
 from marketplace.catalog import importer
-from marketplace.common.errors import Invalid, error_body
-from marketplace.common.schema import Schema
+from marketplace.web.errors import Invalid, error_body
+from marketplace.web.schema import Schema
 
 blp = Blueprint(
     "listing_import", __name__, url_prefix="/api/v1/listings",

@@ -28,13 +28,13 @@ from marketplace.catalog.spreadsheet import ImportFileError, cell_text, read_row
 from marketplace.catalog.vocabulary import (
     CATEGORIES,
     CERTIFICATIONS,
-    COUNTRIES,
     CURRENCIES,
     INCOTERMS,
     UNITS,
 )
-from marketplace.common.errors import DomainError
 from marketplace.extensions import db
+from marketplace.web.countries import COUNTRIES
+from marketplace.web.errors import DomainError
 
 # One column per field, in template order (API.md "Listings"; origin/iecic flattened).
 COLUMNS = (

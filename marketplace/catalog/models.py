@@ -18,9 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization
 from marketplace.catalog.vocabulary import ListingStatus
-from marketplace.common.ids import id_factory
-from marketplace.common.timeutil import utcnow
-from marketplace.common.types import Money, Quantity, UTCDateTime
+from marketplace.db.clock import utcnow
+from marketplace.db.ids import id_factory
+from marketplace.db.types import Money, Quantity, UTCDateTime
 from marketplace.extensions import db
 
 
@@ -98,6 +98,10 @@ class Listing(db.Model):  # type: ignore[name-defined]
     def stock_covers_moq(stock: Decimal, moq: Decimal) -> bool:
         """The "in stock" of search: at least one minimum order can be filled."""
         return stock > 0 and stock >= moq
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock_covers_moq(self.stock_quantity, self.moq)
 
     @property
     def origin(self) -> dict[str, str | None]:

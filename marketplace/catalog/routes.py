@@ -22,8 +22,8 @@ from marketplace.catalog.schemas import (
     QuoteArgs,
     QuoteSchema,
 )
-from marketplace.common.etags import ETAG_HEADER_DOC, etag, if_match_versions
-from marketplace.common.pagination import page_schema, paginate
+from marketplace.web.etags import ETAG_HEADER_DOC, etag, if_match_versions
+from marketplace.web.pagination import page_schema, paginate
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Ingredient listings")
 

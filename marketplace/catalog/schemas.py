@@ -10,16 +10,16 @@ from marketplace.catalog.pricing import tier_errors
 from marketplace.catalog.vocabulary import (
     CATEGORIES,
     CERTIFICATIONS,
-    COUNTRIES,
     CURRENCIES,
     INCOTERMS,
     UNITS,
     ListingStatus,
 )
-from marketplace.common.fields import MoneyField, QuantityField
-from marketplace.common.pagination import PageArgs
-from marketplace.common.schema import Schema
-from marketplace.common.validators import validate_cas, validate_ec
+from marketplace.web.countries import COUNTRIES
+from marketplace.web.fields import MoneyField, QuantityField
+from marketplace.web.pagination import PageArgs
+from marketplace.web.schema import Schema
+from marketplace.web.validators import validate_cas, validate_ec
 
 
 def _one_of(choices: tuple[str, ...] | frozenset[str], what: str) -> validate.OneOf:

@@ -15,15 +15,15 @@ from sqlalchemy import Select, select
 
 from marketplace.accounts.models import Organization, OrgKind
 from marketplace.catalog import editing
+from marketplace.catalog.indexing.outbox import enqueue
 from marketplace.catalog.models import Listing
+from marketplace.catalog.prescreen import prescreen
 from marketplace.catalog.pricing import line_total, tier_errors, unit_price_for
 from marketplace.catalog.vocabulary import COMMERCIAL_FIELDS, ListingStatus
-from marketplace.common.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
-from marketplace.common.ids import new_id
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
+from marketplace.db.ids import new_id
 from marketplace.extensions import db
-from marketplace.moderation.prescreen import prescreen
-from search.outbox import enqueue
+from marketplace.web.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 
 
 class Viewer(Protocol):

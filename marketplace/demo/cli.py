@@ -4,9 +4,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from marketplace.catalog.indexing.sync import drain
 from marketplace.demo import data
 from marketplace.demo.seed import seed
-from search.sync import drain
 
 demo_cli = AppGroup("demo", help="Demo data.")
 

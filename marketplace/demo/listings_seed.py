@@ -14,7 +14,7 @@ from marketplace.catalog.models import Listing
 from marketplace.catalog.schemas import ListingInputSchema
 from marketplace.catalog.services import add_draft_listing, listing_changed
 from marketplace.catalog.vocabulary import ListingStatus
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.demo.listings import LISTINGS
 from marketplace.extensions import db
 

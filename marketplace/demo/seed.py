@@ -17,11 +17,11 @@ from marketplace.accounts.models import (
     VerificationStatus,
 )
 from marketplace.accounts.services import PASSWORD_METHOD
-from marketplace.common.timeutil import utcnow
-from marketplace.common.validators import uscc_check_character
+from marketplace.db.clock import utcnow
 from marketplace.demo import data
 from marketplace.demo.listings_seed import seed_listings
 from marketplace.extensions import db
+from marketplace.web.validators import uscc_check_character
 
 
 def demo_uscc(region: str, seq: int) -> str:

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marketplace.accounts.auth import current_principal, operator_required
 from marketplace.accounts.schemas import OrganizationSchema
 from marketplace.accounts.services import get_organization
-from marketplace.common.pagination import page_schema, paginate
+from marketplace.audit import audit_log_query
 from marketplace.moderation import services
 from marketplace.moderation.schemas import (
     AuditLogArgs,
@@ -17,6 +17,7 @@ from marketplace.moderation.schemas import (
     ReviewListingSchema,
     VerificationDecisionSchema,
 )
+from marketplace.web.pagination import page_schema, paginate
 
 blp = Blueprint(
     "moderation", __name__, url_prefix="/api/v1/moderation", description="Operator moderation"
@@ -43,7 +44,7 @@ def decide_verification(data: dict[str, Any], org_id: str) -> Any:
 @blp.arguments(AuditLogArgs, location="query")
 def audit_log(args: dict[str, Any]) -> dict[str, Any]:
     """Every operator decision, newest first; filter by `target_id` or `action`."""
-    stmt = services.audit_log_query(target_id=args.get("target_id"), action=args.get("action"))
+    stmt = audit_log_query(target_id=args.get("target_id"), action=args.get("action"))
     return paginate(stmt, args["page"], args["per_page"])
 
 

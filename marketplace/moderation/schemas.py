@@ -4,8 +4,8 @@ from marshmallow import fields, validate
 
 from marketplace.catalog.schemas import ListingSchema, SupplierRefSchema
 from marketplace.catalog.vocabulary import ListingStatus
-from marketplace.common.pagination import PageArgs
-from marketplace.common.schema import Schema
+from marketplace.web.pagination import PageArgs
+from marketplace.web.schema import Schema
 
 
 class VerificationDecisionSchema(Schema):

@@ -3,38 +3,16 @@ transaction as its effect, so the log can never disagree with the data."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Select, select
 
 from marketplace.accounts.models import Organization, User, VerificationStatus
+from marketplace.audit import record
 from marketplace.catalog.models import Listing
 from marketplace.catalog.services import listing_changed, lock_listing
 from marketplace.catalog.vocabulary import ListingStatus
-from marketplace.common.errors import Conflict, Invalid, NotFound
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
-from marketplace.moderation.models import AuditLogEntry
-
-
-def record(
-    *,
-    actor: User | None,
-    action: str,
-    target_type: str,
-    target_id: str,
-    details: dict[str, Any] | None = None,
-) -> AuditLogEntry:
-    """Add an audit entry to the current transaction (the caller commits)."""
-    entry = AuditLogEntry(
-        actor_id=actor.id if actor else None,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        details=details or {},
-    )
-    db.session.add(entry)
-    return entry
+from marketplace.web.errors import Conflict, Invalid, NotFound
 
 
 def decide_verification(
@@ -72,15 +50,6 @@ def decide_verification(
     return org
 
 
-def audit_log_query(
-    *, target_id: str | None = None, action: str | None = None
-) -> Select[tuple[AuditLogEntry]]:
-    stmt = select(AuditLogEntry)
-    if target_id:
-        stmt = stmt.where(AuditLogEntry.target_id == target_id)
-    if action:
-        stmt = stmt.where(AuditLogEntry.action == action)
-    return stmt.order_by(AuditLogEntry.at.desc(), AuditLogEntry.id.desc())
 
 
 # --------------------------------------------------------------------------- listings

@@ -12,11 +12,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from marketplace.accounts.services import suppliers_without_payouts
 from marketplace.catalog.pricing import line_total, unit_price_for
+from marketplace.catalog.reservation import ForSale, read_for_sale, take_and_read
+from marketplace.catalog.stock import Shortage, announce_taken, available_stock, change_stock
 from marketplace.catalog.vocabulary import ListingStatus
-from marketplace.common.errors import Conflict, Invalid
-from marketplace.common.ids import new_id
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
+from marketplace.db.ids import new_id
+from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
 from marketplace.orders import idempotency
 from marketplace.orders.placement import (
@@ -25,11 +28,8 @@ from marketplace.orders.placement import (
     insert_checkout,
     insert_payment,
 )
-from marketplace.orders.reservation import ForSale, read_for_sale, take_and_read
 from marketplace.orders.schemas import checkout_answer
-from marketplace.orders.stock import Shortage, announce_taken, available_stock, change_stock
-from marketplace.orders.tx import begin_write
-from marketplace.payouts.services import suppliers_without_payouts
+from marketplace.web.errors import Conflict, Invalid
 from payments.interface import PaymentGateway, PaymentStart
 
 REFERENCE_ATTEMPTS = 5  # a clash among 30**8 references is rare; five in a row never happens

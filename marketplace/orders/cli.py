@@ -1,16 +1,16 @@
+"""`flask orders …`: the periodic sweep of unpaid checkouts."""
+
 from __future__ import annotations
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from marketplace.orders import idempotency
 from marketplace.orders.expiry import expire_due
-from marketplace.payouts.abandoned import close_abandoned_intents
-from payments.interface import PaymentUnavailable
-from payments.stripe_gateway import StripeGateway
+from marketplace.orders.signals import expiry_swept
 
 orders_cli = AppGroup("orders", help="Checkouts and orders.")
 
@@ -31,12 +31,4 @@ def expire_command(batch_size: int) -> None:
     purged = idempotency.purge(now)
     db.session.commit()
     click.echo(f"Expired {expired} checkout(s); purged {purged} idempotency record(s).")
-    stripe = current_app.extensions["payment_gateways"].get("stripe")
-    if isinstance(stripe, StripeGateway):
-        try:
-            closed = close_abandoned_intents(stripe, now=now)
-        except PaymentUnavailable as exc:
-            click.echo(f"Stripe unavailable; card payments left open until the next run: {exc}",
-                       err=True)
-        else:
-            click.echo(f"Closed {closed} card payment(s) of ended checkouts at Stripe.")
+    expiry_swept.send(current_app._get_current_object(), now=now)  # type: ignore[attr-defined]

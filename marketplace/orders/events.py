@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from marketplace.orders.models import Order, OrderEvent
 

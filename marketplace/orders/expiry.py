@@ -13,14 +13,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from marketplace.common.timeutil import utcnow
+from marketplace.catalog.stock import change_stock, lines_quantities
+from marketplace.db.clock import utcnow
+from marketplace.db.status import claim
+from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
-from marketplace.orders.claims import claim
 from marketplace.orders.events import add_event
 from marketplace.orders.models import Checkout, Order
 from marketplace.orders.states import CheckoutStatus, OrderStatus, PaymentStatus
-from marketplace.orders.stock import change_stock, lines_quantities
-from marketplace.orders.tx import begin_write
 
 
 def is_due(checkout: Checkout, now: datetime | None = None) -> bool:

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import Table, delete, select, update
 
-from marketplace.common.errors import Invalid
-from marketplace.common.sql import insert_unless_conflict
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
+from marketplace.db.sql import insert_unless_conflict
 from marketplace.extensions import db
 from marketplace.orders.models import IdempotencyRecord
+from marketplace.web.errors import Invalid
 
 RETENTION = timedelta(hours=24)
 

@@ -1,4 +1,5 @@
-"""Checkouts, per-supplier orders, their lines and status history, payments and refunds.
+"""Checkouts, per-supplier orders, their lines and status history, payments and refunds,
+and the stored answers of idempotent checkout requests.
 
 Money is `Money()` and quantities `Quantity()` (integer-scaled, exact on every database).
 Status changes are compare-and-set updates (`WHERE status = :expected`) in the services, so
@@ -11,15 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.catalog.models import Listing
-from marketplace.common.ids import id_factory
-from marketplace.common.timeutil import utcnow
-from marketplace.common.types import Money, Quantity, UTCDateTime
+from marketplace.db.clock import utcnow
+from marketplace.db.ids import id_factory
+from marketplace.db.types import Money, Quantity, UTCDateTime
 from marketplace.extensions import db
-from marketplace.orders.states import CheckoutStatus, OrderStatus, PaymentStatus, SampleStatus
+from marketplace.orders.states import CheckoutStatus, OrderStatus, PaymentStatus
 
 
 class Checkout(db.Model):  # type: ignore[name-defined]
@@ -215,48 +215,3 @@ class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
         ForeignKey("checkouts.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-
-class SampleRequest(db.Model):  # type: ignore[name-defined]
-    """A buyer asking a supplier for a sample of one listing.
-
-    At most one open (requested/accepted) request per buyer organization and listing,
-    enforced by a partial unique index so two simultaneous requests cannot both get in.
-    """
-
-    __tablename__ = "sample_requests"
-    __table_args__ = (
-        Index(
-            "uq_sample_requests_open",
-            "listing_id",
-            "buyer_org_id",
-            unique=True,
-            sqlite_where=text("status IN ('requested', 'accepted')"),
-            postgresql_where=text("status IN ('requested', 'accepted')"),
-        ),
-        Index("ix_sample_requests_buyer", "buyer_org_id", "created_at"),
-        Index("ix_sample_requests_supplier", "supplier_id", "created_at"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=id_factory("smp"))
-    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
-    buyer_org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    supplier_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    requested_by_id: Mapped[str | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
-    status: Mapped[str] = mapped_column(String(16), default=SampleStatus.REQUESTED.value)
-    quantity: Mapped[Decimal | None] = mapped_column(Quantity())
-    unit: Mapped[str] = mapped_column(String(4))
-    note: Mapped[str | None] = mapped_column(String(2000))
-    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
-    decline_reason: Mapped[str | None] = mapped_column(String(1000))
-    carrier: Mapped[str | None] = mapped_column(String(100))
-    tracking_number: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    listing: Mapped[Listing] = relationship(lazy="joined")

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Column, Table, insert, text
 from sqlalchemy.dialects import postgresql
 
-from marketplace.common.ids import new_id
-from marketplace.common.sql import insert_unless_conflict, run
-from marketplace.common.types import ScaledDecimal, UTCDateTime
+from marketplace.db.ids import new_id
+from marketplace.db.sql import insert_unless_conflict, run
+from marketplace.db.types import ScaledDecimal, UTCDateTime
 from marketplace.extensions import db
 from marketplace.orders.models import Checkout, Order, OrderEvent, OrderLine, Payment
 from marketplace.orders.states import CheckoutStatus, OrderStatus

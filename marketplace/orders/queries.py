@@ -14,13 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.auth import Principal
 from marketplace.accounts.models import OrgKind
-from marketplace.common.errors import NotFound
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
+from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
 from marketplace.orders.expiry import expire_checkout, expire_if_due
 from marketplace.orders.models import Checkout, Order, Payment
 from marketplace.orders.states import CheckoutStatus
-from marketplace.orders.tx import begin_write
+from marketplace.web.errors import NotFound
 from payments.bank_transfer import normalize_reference
 
 

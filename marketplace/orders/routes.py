@@ -9,19 +9,19 @@ from flask import current_app, jsonify
 from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import current_principal, login_required, org_kind_required
-from marketplace.common.pagination import page_schema, paginate
 from marketplace.orders import queries, transitions
 from marketplace.orders.checkout import place_checkout
-from marketplace.orders.payment import buyer_client_secret
+from marketplace.orders.client_secret import buyer_client_secret
 from marketplace.orders.schemas import (
     CheckoutRequestSchema,
     CheckoutSchema,
     IdempotencyHeaderSchema,
     OrderListArgs,
     OrderSchema,
-    ShipmentSchema,
     checkout_answer,
 )
+from marketplace.web.pagination import page_schema, paginate
+from marketplace.web.shipping import ShipmentSchema
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Checkout and orders")
 

@@ -4,48 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError, fields, post_dump, validate
+from marshmallow import fields, post_dump, validate
 
-from marketplace.catalog.vocabulary import COUNTRIES
-from marketplace.common.fields import MoneyField, QuantityField
-from marketplace.common.pagination import PageArgs
-from marketplace.common.schema import Schema
 from marketplace.orders.states import CheckoutStatus, OrderStatus
+from marketplace.web.fields import MoneyField, QuantityField
+from marketplace.web.pagination import PageArgs
+from marketplace.web.schema import Schema, text
+from marketplace.web.shipping import AddressSchema
 
 MAX_CHECKOUT_ITEMS = 100
 # Sums of many lines may exceed the 10 integer digits of a single amount.
 TOTAL_PATTERN = {"pattern": r"^\d{1,20}\.\d{2}$"}
 
 
-def not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be blank.")
 
-
-def text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
-    checks = [validate.Length(min=1, max=max_length)]
-    if required:
-        checks.append(not_blank)  # type: ignore[arg-type]
-    return fields.String(required=required, validate=checks, **kwargs)
-
-
-class AddressSchema(Schema):
-    recipient = text(100, required=True)
-    phone = fields.String(
-        required=True,
-        validate=validate.Regexp(r"^\+?[0-9][0-9 ()-]{4,31}$",
-                                 error="Phone number: digits, spaces, ( ) - and a leading +."),
-    )
-    country = fields.String(
-        required=True,
-        validate=validate.OneOf(sorted(COUNTRIES),
-                                error="Unknown country {input!r}; use ISO 3166-1 alpha-2 (CN)."),
-    )
-    province = text(64, required=True)
-    city = text(64, required=True)
-    line1 = text(300, required=True)
-    line2 = text(300, allow_none=True)
-    postal_code = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Za-z0-9 -]{2,16}$"))
 
 
 class CheckoutItemSchema(Schema):
@@ -179,10 +151,6 @@ class CheckoutSchema(Schema):
 class OrderListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
 
-
-class ShipmentSchema(Schema):
-    carrier = text(100, required=True)
-    tracking_number = text(100, required=True)
 
 
 class ReasonSchema(Schema):

@@ -1,4 +1,4 @@
-"""Status vocabularies of checkouts, orders, payments and sample requests."""
+"""Status vocabularies of checkouts, orders and payments."""
 
 from __future__ import annotations
 
@@ -40,20 +40,3 @@ class PaymentStatus(enum.StrEnum):
     FAILED = "failed"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
-
-
-class SampleStatus(enum.StrEnum):
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    SHIPPED = "shipped"
-
-
-OPEN_SAMPLE_STATUSES = (SampleStatus.REQUESTED.value, SampleStatus.ACCEPTED.value)
-
-SAMPLE_TRANSITIONS: dict[str, frozenset[SampleStatus]] = {
-    "accept": frozenset({SampleStatus.REQUESTED}),
-    "decline": frozenset({SampleStatus.REQUESTED, SampleStatus.ACCEPTED}),
-    # Shipping implies acceptance: a supplier may ship straight away.
-    "ship": frozenset({SampleStatus.REQUESTED, SampleStatus.ACCEPTED}),
-}

@@ -1,5 +1,5 @@
 """Order status changes after checkout (API.md): cancel (buyer, before payment), ship
-(supplier, paid orders), confirm delivery (buyer), refund (operator, through the gateway).
+(supplier, paid orders), confirm delivery (buyer). Refunds are billing's (`billing.refunds`).
 
 Each change claims the order row with a compare-and-set on its status, writes one
 `OrderEvent`, and commits once. Illegal moves answer 409.
@@ -14,22 +14,21 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
-from marketplace.common.errors import Conflict, Forbidden
-from marketplace.common.timeutil import utcnow
+from marketplace.catalog.stock import change_stock, lines_quantities
+from marketplace.db.clock import utcnow
+from marketplace.db.status import claim
+from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
-from marketplace.moderation.services import record
-from marketplace.orders.claims import claim
 from marketplace.orders.events import add_event
 from marketplace.orders.expiry import expire_if_due
-from marketplace.orders.models import Checkout, Order, Payment, Refund
+from marketplace.orders.models import Checkout, Order, Payment
 from marketplace.orders.states import (
     ORDER_TRANSITIONS,
     CheckoutStatus,
     OrderStatus,
     PaymentStatus,
 )
-from marketplace.orders.stock import change_stock, lines_quantities
-from marketplace.orders.tx import begin_write
+from marketplace.web.errors import Conflict, Forbidden
 from payments.interface import PaymentError, PaymentGateway
 from payments.stripe_amounts import to_minor
 from payments.stripe_gateway import StripeGateway
@@ -37,7 +36,7 @@ from payments.stripe_gateway import StripeGateway
 logger = logging.getLogger(__name__)
 
 
-def _prepare(order: Order, to: OrderStatus, verb: str) -> OrderStatus:
+def prepare(order: Order, to: OrderStatus, verb: str) -> OrderStatus:
     """Start the write, apply a due expiry first, and check the move is legal."""
     expire_if_due(order.checkout)
     begin_write()
@@ -48,7 +47,7 @@ def _prepare(order: Order, to: OrderStatus, verb: str) -> OrderStatus:
     return current
 
 
-def _move(order: Order, current: OrderStatus, to: OrderStatus, *, actor: User | None,
+def move(order: Order, current: OrderStatus, to: OrderStatus, *, actor: User | None,
           role: str, details: dict[str, object] | None = None, **values: object) -> None:
     now = utcnow()
     stamp = {f"{to.value}_at": now} if hasattr(Order, f"{to.value}_at") else {}
@@ -57,7 +56,7 @@ def _move(order: Order, current: OrderStatus, to: OrderStatus, *, actor: User | 
     add_event(order, current, to, actor=actor, role=role, at=now, details=details)
 
 
-def _give_back(order: Order) -> None:
+def give_back_stock(order: Order) -> None:
     change_stock(lines_quantities(order.lines))
 
 
@@ -71,15 +70,15 @@ def cancel(order: Order, user: User,
     card payment, at Stripe too: see `_follow_at_stripe`)."""
     if order.buyer_org_id != _org_id(user):
         raise Forbidden("Only the buyer can cancel an order.")
-    current = _prepare(order, OrderStatus.CANCELLED, "cancelled")
+    current = prepare(order, OrderStatus.CANCELLED, "cancelled")
     checkout = order.checkout
     now = utcnow()
     with db.session.begin_nested():
         # Lock the checkout first so mark-paid and expiry see this cancellation whole.
         if not claim(checkout, CheckoutStatus.PENDING_PAYMENT, updated_at=now):
             raise Conflict("The checkout is no longer awaiting payment.")
-        _move(order, current, OrderStatus.CANCELLED, actor=user, role="buyer")
-        _give_back(order)
+        move(order, current, OrderStatus.CANCELLED, actor=user, role="buyer")
+        give_back_stock(order)
         payment = checkout.payment
         live = db.session.scalars(
             select(Order.subtotal).where(Order.checkout_id == checkout.id,
@@ -125,9 +124,9 @@ def _follow_at_stripe(checkout: Checkout, payment: Payment,
 def ship(order: Order, user: User, *, carrier: str, tracking_number: str) -> Order:
     if order.supplier_id != _org_id(user):
         raise Forbidden("Only the supplier of the order can ship it.")
-    current = _prepare(order, OrderStatus.SHIPPED, "shipped")
+    current = prepare(order, OrderStatus.SHIPPED, "shipped")
     with db.session.begin_nested():
-        _move(order, current, OrderStatus.SHIPPED, actor=user, role="supplier",
+        move(order, current, OrderStatus.SHIPPED, actor=user, role="supplier",
               details={"carrier": carrier.strip(), "tracking_number": tracking_number.strip()},
               carrier=carrier.strip(), tracking_number=tracking_number.strip())
     db.session.commit()
@@ -137,54 +136,8 @@ def ship(order: Order, user: User, *, carrier: str, tracking_number: str) -> Ord
 def confirm_delivery(order: Order, user: User) -> Order:
     if order.buyer_org_id != _org_id(user):
         raise Forbidden("Only the buyer can confirm delivery.")
-    current = _prepare(order, OrderStatus.DELIVERED, "confirmed as delivered")
+    current = prepare(order, OrderStatus.DELIVERED, "confirmed as delivered")
     with db.session.begin_nested():
-        _move(order, current, OrderStatus.DELIVERED, actor=user, role="buyer")
+        move(order, current, OrderStatus.DELIVERED, actor=user, role="buyer")
     db.session.commit()
     return order
-
-
-def refund(order: Order, operator: User, *, reason: str,
-           gateways: Mapping[str, PaymentGateway]) -> Order:
-    """Refund the whole order through its payment's gateway (audit-logged).
-
-    An order refunded before it shipped also gives its stock back: the goods never left.
-    """
-    current = _prepare(order, OrderStatus.REFUNDED, "refunded")
-    payment = order.checkout.payment
-    if payment is None:
-        raise Conflict("The order has no payment to refund.")
-    gateway = gateways.get(payment.method)
-    if gateway is None:
-        raise Conflict(f"The {payment.method} gateway is not enabled; cannot refund.")
-    reason = reason.strip()
-    with db.session.begin_nested():
-        _move(order, current, OrderStatus.REFUNDED, actor=operator, role="operator",
-              details={"reason": reason, "amount": str(order.subtotal)})
-        result = gateway.refund(order, order.subtotal, reason)
-        refund_row = Refund(
-            order_id=order.id, payment_id=payment.id, method=payment.method,
-            status=result.status, reference=result.reference,
-            transfer_reversal_id=result.transfer_reversal_id, currency=order.currency,
-            amount=order.subtotal, reason=reason, created_by_id=operator.id,
-        )
-        db.session.add(refund_row)
-        db.session.refresh(payment, with_for_update=True)  # refunds of sibling orders queue
-        payment.amount_refunded += order.subtotal
-        payment.status = (PaymentStatus.REFUNDED.value
-                          if payment.amount_refunded >= _paid_total(order.checkout)
-                          else PaymentStatus.PARTIALLY_REFUNDED.value)
-        payment.updated_at = utcnow()
-        if current == OrderStatus.PAID:
-            _give_back(order)
-        record(actor=operator, action="order.refund", target_type="order", target_id=order.id,
-               details={"checkout_id": order.checkout_id, "amount": str(order.subtotal),
-                        "currency": order.currency, "reason": reason, "from": current.value,
-                        "refund_status": result.status, "refund_reference": result.reference,
-                        "transfer_reversal_id": result.transfer_reversal_id})
-    db.session.commit()
-    return order
-
-
-def _paid_total(checkout: Checkout) -> Decimal:
-    return sum((o.subtotal for o in checkout.orders if o.paid_at is not None), Decimal("0.00"))

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import ApiToken
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from tests.factories import PASSWORD, make_account
 

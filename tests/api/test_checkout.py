@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.catalog.models import Listing
-from marketplace.common.errors import Invalid
 from marketplace.extensions import db
 from marketplace.orders.checkout import price_lines
 from marketplace.orders.models import Checkout, Order
+from marketplace.web.errors import Invalid
 from tests.factories import checkout_body, make_account, make_listing
 
 URL = "/api/v1/checkouts"

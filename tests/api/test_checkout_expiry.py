@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from marketplace.catalog.models import Listing
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from marketplace.orders.models import Checkout
 from tests.factories import checkout_body, make_listing

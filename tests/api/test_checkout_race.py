@@ -20,9 +20,9 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select, update
 
-from marketplace import create_app
+from marketplace.app import create_app
 from marketplace.catalog.models import Listing
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from marketplace.orders.expiry import expire_due
 from marketplace.orders.models import Checkout, OrderLine

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from marketplace.catalog import importer
 from marketplace.catalog.models import Listing
-from marketplace.common.errors import Invalid
 from marketplace.extensions import db
+from marketplace.web.errors import Invalid
 
 URL = "/api/v1/listings/import"
 TEMPLATE_URL = "/api/v1/listings/import/template.csv"

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.common.timeutil import utcnow
+from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from tests.factories import listing_body, make_account, make_listing
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.common.schema import NUL_MESSAGE
+from marketplace.web.schema import NUL_MESSAGE
 from tests.api.test_listing_import import GRAPE, ROSE, make_csv, upload
 from tests.factories import SHIPPING_ADDRESS, checkout_body, listing_body, make_listing
 

@@ -40,7 +40,7 @@ def test_env_var_selects_the_storage(tmp_path):
 _WORKER = """
 import json
 from flask_migrate import upgrade
-from marketplace import create_app
+from marketplace.app import create_app
 app = create_app()
 with app.app_context():
     upgrade()

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.catalog.indexing.sync import backlog, parked
 from search.interface import DocumentsRejected, SearchUnavailable
-from search.sync import backlog, parked
 from tests.factories import checkout_body, listing_body, publish_via_api
 
 

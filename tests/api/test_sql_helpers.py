@@ -1,4 +1,4 @@
-"""`marketplace.common.sql.run`: Core statements of the hot paths, as safe as the session's
+"""`marketplace.db.sql.run`: Core statements of the hot paths, as safe as the session's
 own execution (pending changes flushed first), on SQLite and PostgreSQL. (The ON CONFLICT
 helper is covered by the idempotency and payment-reference tests.)"""
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from marketplace.catalog.models import Listing
-from marketplace.common.sql import run
+from marketplace.db.sql import run
 from tests.factories import make_account, make_listing
 
 

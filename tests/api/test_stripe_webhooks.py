@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import select
 
+from marketplace.audit import AuditLogEntry
+from marketplace.billing.models import StripeEvent
 from marketplace.extensions import db
-from marketplace.moderation.models import AuditLogEntry
-from marketplace.payouts.models import StripeEvent
 from tests.fakes import fake_stripe_fixtures as stripe_fixtures
 from tests.fakes.fake_stripe import WEBHOOK_PATH, sign
 from tests.fakes.fake_stripe_fixtures import (
@@ -144,7 +144,7 @@ def test_events_naming_none_of_our_objects_are_ignored_and_logged(client, fake, 
     stranger = {"id": "pi_not_ours", "object": "payment_intent", "amount": 100,
                 "amount_received": 100, "metadata": {"checkout_id": "chk_elsewhere"},
                 "latest_charge": "ch_x"}
-    with caplog.at_level(logging.WARNING, logger="marketplace.payouts"):
+    with caplog.at_level(logging.WARNING, logger="marketplace.billing"):
         for type_ in ("payment_intent.succeeded", "payment_intent.payment_failed"):
             response = deliver(client, fake, type_, stranger)
             assert response.status_code == 200
@@ -188,7 +188,7 @@ def test_stripe_outage_during_transfers_rolls_back_and_retry_uses_same_keys(
 
 
 def test_refused_transfer_is_left_to_operators(client, fake, buyer, placed, supplier):
-    from marketplace.payouts.models import PayoutAccount
+    from marketplace.accounts.models import PayoutAccount
 
     account = db.session.scalar(select(PayoutAccount).where(
         PayoutAccount.organization_id == supplier.org.id))
@@ -205,7 +205,7 @@ def test_refused_transfer_is_left_to_operators(client, fake, buyer, placed, supp
 
 def test_an_operator_sends_a_refused_transfer_again(client, fake, buyer, placed, supplier,
                                                     operator):
-    from marketplace.payouts.models import PayoutAccount
+    from marketplace.accounts.models import PayoutAccount
 
     account = db.session.scalar(select(PayoutAccount).where(
         PayoutAccount.organization_id == supplier.org.id))
@@ -255,7 +255,7 @@ def test_only_card_orders_have_a_transfer_to_retry(client, fake, buyer, supplier
 def test_payment_after_expiry_is_refunded_in_full(client, fake, buyer, placed):
     from datetime import timedelta
 
-    from marketplace.common.timeutil import utcnow
+    from marketplace.db.clock import utcnow
     from marketplace.orders.expiry import expire_due
 
     expire_due(now=utcnow() + timedelta(days=1))
@@ -319,7 +319,7 @@ def test_when_stripe_cannot_lower_the_amount_the_excess_is_refunded_on_payment(
 def _expire(placed) -> None:
     from datetime import timedelta
 
-    from marketplace.common.timeutil import utcnow
+    from marketplace.db.clock import utcnow
     from marketplace.orders.expiry import expire_due
 
     assert expire_due(now=utcnow() + timedelta(days=1)) >= 1

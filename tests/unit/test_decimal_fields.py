@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from marketplace.common.fields import MAX_AMOUNT, MoneyField, QuantityField
+from marketplace.web.fields import MAX_AMOUNT, MoneyField, QuantityField
 
 
 def _pattern(field):

@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.common.etags import etag, if_match_versions
+from marketplace.web.etags import etag, if_match_versions
 
 
 def test_etag_is_a_quoted_version():

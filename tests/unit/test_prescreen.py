@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from marketplace.moderation.prescreen import (
+from marketplace.catalog.prescreen import (
     banned_matches,
     banned_substances,
     normalize_inci,

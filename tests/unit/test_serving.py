@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.serving import can_close_at_once
+from marketplace.web.serving import can_close_at_once
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "marketplace.serving.PromptCloseSyncWorker",
+         "--worker-class", "marketplace.web.serving.PromptCloseSyncWorker",
          "--pythonpath", f"{folder},{ROOT}", "tinyapp:app"],
         cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -138,4 +138,4 @@ def test_closing_at_once_needs_a_fully_read_body_and_nothing_more_sent() -> None
 
 def test_gunicorn_conf_runs_this_worker() -> None:
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert settings["worker_class"] == "marketplace.serving.PromptCloseSyncWorker"
+    assert settings["worker_class"] == "marketplace.web.serving.PromptCloseSyncWorker"

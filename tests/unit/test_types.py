@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.common.types import ScaledDecimal
+from marketplace.db.types import ScaledDecimal
 
 
 @given(st.decimals(min_value=0, max_value=10**9, places=3, allow_nan=False))

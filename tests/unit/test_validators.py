@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
-from marketplace.common.fields import MoneyField, QuantityField
-from marketplace.common.validators import (
+from marketplace.web.fields import MoneyField, QuantityField
+from marketplace.web.validators import (
     USCC_CHARSET,
     is_valid_cas,
     is_valid_ec,

@@ -1,1 +1,0 @@
-"""Pieces shared by every domain: ids, money/quantity types, validators, errors, pagination."""
