@@ -3,10 +3,10 @@
 Point the SDK at it with `STRIPE_API_BASE=fake.url`. It answers what the Stripe gateway
 uses — accounts, account links, payment intents (create/retrieve), transfers, transfer
 reversals, refunds (create/list), charges (retrieve) — with objects built from Stripe's
-published example objects (`../shared/contracts/stripe-fixtures3.json`, ids, amounts and
-metadata replaced), and checks what Stripe checks that matters here (API key, required
-parameters, known destination, refund/reversal not above what is left, idempotency key reused
-with other parameters).
+published example objects (`tests/contracts/stripe-fixtures3.json`, vendored and trimmed to
+the resources used here; ids, amounts and metadata replaced), and checks what Stripe checks
+that matters here (API key, required parameters, known destination, refund/reversal not above
+what is left, idempotency key reused with other parameters).
 
 Every request is recorded (`requests`: method, path, form fields decoded, Idempotency-Key).
 A repeated Idempotency-Key gets the first answer again, as on Stripe (`Idempotent-Replayed`).
@@ -37,8 +37,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.fake_stripe_objects import StripeError, route, succeed
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "contracts" / \
-    "stripe-fixtures3.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "contracts" / "stripe-fixtures3.json"
 WEBHOOK_PATH = "/api/v1/payments/stripe/webhook"
 
 FAILURES = {
@@ -49,10 +48,6 @@ FAILURES = {
                          "message": "Too many requests hit the API too quickly."}),
     "api_error": (500, {"type": "api_error", "message": "Something went wrong on Stripe's end."}),
 }
-
-
-class FixturesMissing(RuntimeError):
-    pass
 
 
 @dataclass
@@ -90,8 +85,6 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
 
 class FakeStripe:
     def __init__(self, fixtures: Path = FIXTURES) -> None:
-        if not fixtures.is_file():
-            raise FixturesMissing(f"Stripe fixtures not found at {fixtures}")
         self.resources: dict[str, Any] = json.loads(fixtures.read_text())["resources"]
         self._lock = threading.Lock()
         self.requests: list[Recorded] = []
