@@ -14,4 +14,5 @@ fi
 
 .venv/bin/ruff check marketplace search payments tests bench migrations
 .venv/bin/mypy
+.venv/bin/lint-imports
 .venv/bin/pytest -n 2 "$@"

@@ -24,9 +24,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from search.normalize import has_cjk, is_cjk
 from search.synonyms import SynonymTable, default_table
 from search.terms import compact_code
-from search.text import analyze, has_cjk, is_cjk, pinyin_full, pinyin_initials
+from search.text import analyze, pinyin_full, pinyin_initials
 
 SEARCH_FIELDS = (
     "title", "codes", "inci", "botanical", "pinyin", "initials", "synonyms", "supplier",

@@ -35,6 +35,7 @@ from typing import Any
 
 from search import embedded_sql as sql
 from search.highlight import highlight
+from search.normalize import has_cjk, normalize
 from search.query import (
     FacetValue,
     SearchHit,
@@ -45,7 +46,7 @@ from search.query import (
 )
 from search.synonyms import SynonymTable
 from search.terms import ParsedQuery, parse_query
-from search.text import analyze, has_cjk, normalize, segment
+from search.text import analyze, segment
 
 log = logging.getLogger(__name__)
 

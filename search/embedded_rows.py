@@ -19,8 +19,8 @@ from typing import Any
 
 from search import embedded_sql as sql
 from search.documents import SEARCH_FIELDS
+from search.normalize import has_cjk
 from search.terms import compact_code
-from search.text import has_cjk
 
 _DATA_COLUMNS = sql.DOC_COLUMNS[2:]
 _CERTS = _DATA_COLUMNS.index("certs")

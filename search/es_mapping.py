@@ -31,8 +31,8 @@ from __future__ import annotations
 from typing import Any
 
 from search.documents import SEARCH_FIELDS
+from search.normalize import has_cjk
 from search.synonyms import SynonymTable
-from search.text import has_cjk
 
 SYNONYM_FILTER = "listing_synonyms"
 WORDS_ANALYZER = "whitespace"  # the tokens were made (and normalised) by search.text

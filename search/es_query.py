@@ -33,6 +33,7 @@ from search.documents import SEARCH_FIELDS
 from search.embedded_sql import META_FIELDS, PRIMARY_FIELDS
 from search.es_mapping import TITLE_LENGTH
 from search.highlight import highlight as shared_highlight
+from search.normalize import has_cjk, normalize
 from search.query import (
     FacetValue,
     SearchHit,
@@ -43,7 +44,7 @@ from search.query import (
 )
 from search.synonyms import SynonymTable
 from search.terms import CODE_RE, AllOf, Node, ParsedQuery, Phrase, Term, parse_query
-from search.text import analyze, has_cjk, normalize, segment
+from search.text import analyze, segment
 
 Query = dict[str, Any]
 FieldMap = Mapping[str, Sequence[str]]  # logical field → Elasticsearch fields

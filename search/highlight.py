@@ -15,8 +15,8 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from search.normalize import has_cjk, normalize_char
 from search.terms import ParsedQuery
-from search.text import has_cjk, normalize_char
 
 # (result key, how to read it from the document), best first.
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (

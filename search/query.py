@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from search.text import normalize
+from search.normalize import normalize
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 FACETS = ("category", "origin_country", "origin_province", "certification")

@@ -22,16 +22,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from search.normalize import has_cjk, normalize
 from search.synonyms import SynonymTable, default_table
-from search.text import (
-    CJK_STOPWORDS,
-    LATIN_STOPWORDS,
-    has_cjk,
-    normalize,
-    pinyin_variant,
-    segment,
-    singular,
-)
+from search.text import CJK_STOPWORDS, LATIN_STOPWORDS, pinyin_variant, segment, singular
 
 # CAS (2-7 digits, 2, 1) or EC (3, 3, 1) registry numbers, as typed with their hyphens.
 CODE_RE = re.compile(r"(?<![\d-])(?:\d{2,7}-\d{2}-\d|\d{3}-\d{3}-\d)(?![\d-])")

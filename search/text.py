@@ -1,7 +1,6 @@
-"""Text analysis shared by documents, queries and both backends.
+"""Text analysis shared by documents, queries and both backends (normalisation itself is
+`search.normalize`).
 
-* `normalize`: NFKC (full-width → half-width), lower case, diacritics and tone marks
-  removed (`Méiguī` → `meigui`); with `pinyin=True`, `ü` becomes `v` as pypinyin writes it.
 * `segment`: Chinese runs cut by jieba (`fine=True`: `lcut_for_search`, which also emits the
   sub-words of long words; `fine=False`: `lcut`, the coarse words), other runs split into
   words of letters and digits. Input should already be normalised.
@@ -18,12 +17,14 @@ import functools
 import logging
 import re
 import threading
-import unicodedata
 from typing import Any
 
 import jieba
 from pypinyin import Style, lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
+
+from search.normalize import CJK_CLASS, has_cjk, normalize
+from search.synonym_data import chinese_terms
 
 _WORD = re.compile(r"[^\W_]+")
 _TONE_NUMBERED = re.compile(r"(?:[a-z]+[1-5]?)+")
@@ -37,46 +38,7 @@ _jieba_lock = threading.Lock()
 _jieba: jieba.Tokenizer | None = None
 
 
-_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
-_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
-_RUNS = re.compile(f"([{_CJK_CLASS}]+)|[^{_CJK_CLASS}]+")
-
-
-def is_cjk(ch: str) -> bool:
-    return _CJK_RUN.match(ch) is not None
-
-
-def has_cjk(text: str) -> bool:
-    return _CJK_RUN.search(text) is not None
-
-
-@functools.lru_cache(maxsize=4096)
-def normalize_char(ch: str, pinyin: bool = False) -> str:
-    """One character normalised (used to map highlights back onto the original text)."""
-    if pinyin and ch in "üÜǖǘǚǜǕǗǙǛ":
-        return "v"
-    folded = unicodedata.normalize("NFKC", ch).lower()
-    if folded.isascii() or all(is_cjk(c) for c in folded):
-        return folded
-    decomposed = unicodedata.normalize("NFD", folded)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-_U_UMLAUT = str.maketrans({c: "v" for c in "üÜǖǘǚǜǕǗǙǛ"})
-
-
-def normalize(text: str | None, *, pinyin: bool = False) -> str:
-    if not text:
-        return ""
-    if text.isascii():
-        return text.lower()
-    if pinyin:
-        text = text.translate(_U_UMLAUT)
-    folded = unicodedata.normalize("NFKC", text).lower()
-    decomposed = unicodedata.normalize("NFD", folded)
-    if decomposed == folded:
-        return folded
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+_RUNS = re.compile(f"([{CJK_CLASS}]+)|[^{CJK_CLASS}]+")
 
 
 def _tokenizer() -> jieba.Tokenizer:
@@ -87,17 +49,11 @@ def _tokenizer() -> jieba.Tokenizer:
                 jieba.setLogLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()
                 tokenizer.initialize()
-                for word in _domain_words():
+                for word in chinese_terms():
                     tokenizer.add_word(word)
                 _jieba = tokenizer
     return _jieba
 
-
-def _domain_words() -> list[str]:
-    # Imported here: search.synonyms uses this module's normalisation.
-    from search.synonyms import chinese_terms
-
-    return chinese_terms()
 
 
 def runs(text: str) -> list[tuple[bool, str]]:

@@ -5,11 +5,12 @@ from pathlib import Path
 import pytest
 
 from search.highlight import highlight
-from search.synonyms import SynonymTable, default_table, parse_groups
+from search.normalize import normalize
+from search.synonym_data import parse_groups
+from search.synonyms import SynonymTable, default_table
 from search.terms import AllOf, AnyOf, Phrase, Term, parse_query
 from search.text import (
     analyze,
-    normalize,
     pinyin_full,
     pinyin_initials,
     pinyin_variant,
