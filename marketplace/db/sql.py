@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
+from marketplace.db.transactions import note_if_write
 from marketplace.extensions import db
 
 
@@ -21,6 +22,7 @@ def run(statement: Executable, params: Any = None) -> CursorResult[*tuple[Any, .
     for the statements of hot paths (token check, checkout) whose rows nobody needs as
     ORM objects. Measured by instructions per checkout in bench/README.md."""
     db.session.flush()  # nothing to do, and cheap, when the session holds no changes
+    note_if_write(statement)
     return db.session.connection().execute(statement, params)
 
 

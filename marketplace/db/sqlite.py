@@ -1,7 +1,8 @@
 """SQLite engine settings that make the embedded default behave like a real database.
 
 * pysqlite's own transaction handling is switched off and SQLAlchemy emits BEGIN itself,
-  so SAVEPOINTs work (the test suite and nested service transactions rely on them).
+  so SAVEPOINTs work (the test suite and nested service transactions rely on them); a
+  transaction started by `db.transactions.begin_write` begins with BEGIN IMMEDIATE.
 * WAL lets several gunicorn workers read while one writes; busy_timeout waits (up to 30 s)
   for a lock instead of failing at once; foreign keys are enforced as on PostgreSQL.
 """
@@ -12,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from marketplace.db.transactions import BEGIN_IMMEDIATE
 
 
 def configure_sqlite_engine(engine: Engine) -> None:
@@ -31,4 +34,6 @@ def configure_sqlite_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # `db.transactions.begin_write` asks for the write lock up front.
+        immediate = conn.get_execution_options().get(BEGIN_IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
+from marketplace.extensions import db
 from payments.interface import PaymentDeclined, PaymentError, PaymentUnavailable
 from search.interface import SearchUnavailable
 
@@ -75,7 +76,12 @@ def error_body(status_code: int, message: str | None = None,
 
 
 def register_error_handlers(app: Flask) -> None:
+    """Map domain and gateway errors to the error shape. A refused request ends its
+    transaction with a rollback here, whatever it had written before it was refused, so
+    nothing later in the request (the search outbox drain) can commit half of it."""
+
     def handle_domain_error(exc: DomainError) -> tuple[dict[str, Any], int]:
+        db.session.rollback()
         return error_body(exc.status_code, exc.message, exc.errors), exc.status_code
 
     def handle_method_not_allowed(exc: MethodNotAllowed) -> Any:
@@ -88,7 +94,7 @@ def register_error_handlers(app: Flask) -> None:
         return error_body(503, "Search is temporarily unavailable; please retry shortly."), 503
 
     def handle_payment_error(exc: PaymentError) -> tuple[dict[str, Any], int]:
-        # The gateway raised before anything was recorded; the transaction rolls back.
+        db.session.rollback()  # the gateway raised before anything was recorded
         status = (402 if isinstance(exc, PaymentDeclined)
                   else 503 if isinstance(exc, PaymentUnavailable) else 502)
         return error_body(status, str(exc)), status

@@ -193,7 +193,7 @@ def test_refused_transfer_is_left_to_operators(client, fake, buyer, placed, supp
     account = db.session.scalar(select(PayoutAccount).where(
         PayoutAccount.organization_id == supplier.org.id))
     account.account_id = "acct_deleted_at_stripe"  # Stripe will answer "No such destination"
-    db.session.flush()
+    db.session.commit()
     response = deliver(client, fake, "payment_intent.succeeded", fake.succeed(_intent(placed)))
     assert response.status_code == 200
     state = _checkout(client, buyer, placed)
@@ -210,7 +210,7 @@ def test_an_operator_sends_a_refused_transfer_again(client, fake, buyer, placed,
     account = db.session.scalar(select(PayoutAccount).where(
         PayoutAccount.organization_id == supplier.org.id))
     real_account, account.account_id = account.account_id, "acct_deleted_at_stripe"
-    db.session.flush()
+    db.session.commit()
     deliver(client, fake, "payment_intent.succeeded", fake.succeed(_intent(placed)))
     order_id = placed["orders"][0]["id"]
     url = f"/api/v1/moderation/orders/{order_id}/transfer"
@@ -219,7 +219,7 @@ def test_an_operator_sends_a_refused_transfer_again(client, fake, buyer, placed,
     still_closed = client.post(url, headers=operator.headers)  # refused again: 502, logged
     assert still_closed.status_code == 502, still_closed.json
     account.account_id = real_account  # the supplier's account is back
-    db.session.flush()
+    db.session.commit()
     sent = client.post(url, headers=operator.headers)
     assert sent.status_code == 200, sent.json
     assert sent.json["transfer_id"] and sent.json["platform_fee"] == "15.00"  # 3 % of 500
@@ -378,7 +378,7 @@ def test_charge_refunded_is_recorded_once(client, fake, buyer, placed, operator,
                        json={"reason": "质量问题"}, headers=operator.headers).status_code == 200
     row = db.session.scalar(select(Refund).where(Refund.order_id == order["id"]))
     row.status = "pending"  # card refunds may settle later
-    db.session.flush()
+    db.session.commit()
     # And someone refunds 1.00 in the Stripe dashboard: not ours, recorded for operators.
     stripe_on.client.v1.refunds.create(params={"payment_intent": intent["id"], "amount": 100})
     charge = fake.charge(intent["latest_charge"])
