@@ -6,10 +6,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 # One thread per worker (gunicorn's sync worker): a request runs as soon as a worker is
-# free, so latency stays even under load. Measured with 50 buyers checking out back to
-# back on 2 cores (bench/README.md), before the worker below: 4 sync workers p95 ≈ 230 ms,
-# 4 workers × 2 threads p95 ≈ 600 ms: the threads of a worker contend for its GIL, and a keep-alive connection
-# stays with one worker however busy it is. Sync workers close the connection after each
+# free, so latency stays even under load (threads of one worker contend for its GIL, and
+# a keep-alive connection stays with one worker however busy it is; the comparison is in
+# bench/README.md). Sync workers close the connection after each
 # response; in production they sit behind a buffering reverse proxy (nginx), which keeps
 # client connections alive and absorbs slow clients. GUNICORN_THREADS > 1 switches to
 # gthread workers, for running without such a proxy.

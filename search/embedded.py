@@ -14,8 +14,8 @@
   and `rebuild` writes each batch with one `executemany` per table. `rebuild` and
   `upsert` also accept rows already prepared with `prepare_document` (what
   `search reindex` does in its worker processes). An index written by an older version
-  (format 1) is upgraded in place when first opened (about a second per 100,000
-  listings; pages of text results sort their matches until the next rebuild). Processes
+  (format 1) is upgraded in place when first opened (one pass over its documents;
+  pages of text results sort their matches until the next rebuild). Processes
   of the older version must not keep writing to an upgraded index — their rows would
   lack facet characters and count cells — so after a rolling deploy run `search reindex`.
 * Result cache: results by (index file, generation, change count, query); the change

@@ -6,8 +6,8 @@ facet columns, certifications as a bit set), `store_g` (the display document as 
 faceted fields — category, origin country and province, certification set — numbered;
 see "Facet characters" below), `cube_g` (the number of documents per combination and
 in-stock / sample / verified flags), `stats_g` (counts of every facet value over the
-whole generation: browsing without filters reads them instead of counting 100,000
-rows), `tomb_g` (versions of deleted listings), `fts_g` (FTS5 over pre-segmented text,
+whole generation: browsing without filters reads them instead of counting every
+row), `tomb_g` (versions of deleted listings), `fts_g` (FTS5 over pre-segmented text,
 one column per logical field) and `sug_g` (a small FTS5 table with prefix indexes, for
 suggestions). Every write keeps `cube_g` and `stats_g` up to date.
 Table names are built only from the integer `g`; every value is a bound parameter.
