@@ -12,11 +12,8 @@ from typing import Any, TypeVar
 
 from flask import g, request
 from flask_smorest import Blueprint
-from sqlalchemy.orm import joinedload
 
-from marketplace.accounts.models import Organization, Role, User
-from marketplace.accounts.services import Caller, authenticate_token
-from marketplace.extensions import db
+from marketplace.accounts.services import Principal, authenticate_token
 from marketplace.web.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,27 +21,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 BEARER_SCHEME = "bearerAuth"
 
 
-class Principal(Caller):
-    """The caller, as read with the token (`Caller`'s fields). Scoping and role checks use
-    the plain values; `user` and `organization` load the rows only for routes that need
-    them."""
-
-    __slots__ = ()
-
-    @property
-    def user(self) -> User:
-        # With its membership: order transitions read the user's organization from it.
-        user = db.session.get(User, self.user_id, options=[joinedload(User.membership)])
-        assert user is not None  # the token's owner: users are deactivated, never deleted
-        return user
-
-    @property
-    def organization(self) -> Organization | None:
-        return db.session.get(Organization, self.org_id) if self.org_id else None
-
-    @property
-    def is_owner(self) -> bool:
-        return self.role == Role.OWNER
 
 
 def _bearer_token() -> str | None:
@@ -64,8 +40,7 @@ def optional_principal() -> Principal | None:
     """The caller if a valid token was sent, else None (for routes open to everyone)."""
     if "principal" not in g:
         token = _bearer_token()
-        caller = authenticate_token(token) if token else None
-        g.principal = Principal(*caller) if caller else None
+        g.principal = authenticate_token(token) if token else None
     return g.principal
 
 
@@ -73,10 +48,9 @@ def _authenticate() -> Principal:
     token = _bearer_token()
     if token is None:
         raise Unauthorized("Missing bearer token (Authorization: Bearer <token>).")
-    caller = authenticate_token(token)
-    if caller is None:
+    principal = authenticate_token(token)
+    if principal is None:
         raise Unauthorized("Invalid, expired or revoked token.")
-    principal = Principal(*caller)
     g.principal = principal
     return principal
 

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import (
@@ -136,8 +137,10 @@ _CALLER_BY_TOKEN = (
 )
 
 
-class Caller(NamedTuple):
-    """The owner of a live token: what scoping a query or checking a role needs."""
+class Principal(NamedTuple):
+    """The caller: the owner of a live token, as read with it. Scoping a query or checking
+    a role uses the plain values; `user` and `organization` load the rows only for the
+    routes that need them."""
 
     user_id: str
     is_operator: bool
@@ -145,8 +148,23 @@ class Caller(NamedTuple):
     org_kind: str | None
     role: str | None
 
+    @property
+    def user(self) -> User:
+        # With its membership: order transitions read the user's organization from it.
+        user = db.session.get(User, self.user_id, options=[joinedload(User.membership)])
+        assert user is not None  # the token's owner: users are deactivated, never deleted
+        return user
 
-def authenticate_token(token: str) -> Caller | None:
+    @property
+    def organization(self) -> Organization | None:
+        return db.session.get(Organization, self.org_id) if self.org_id else None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+def authenticate_token(token: str) -> Principal | None:
     """The active user owning a live token, with organization and role, as plain values.
 
     This runs on every authenticated request, so it is one prebuilt query returning one
@@ -154,7 +172,7 @@ def authenticate_token(token: str) -> Caller | None:
     query itself, and most routes need only their ids."""
     row = run(
         _CALLER_BY_TOKEN, {"token_hash": hash_token(token), "now": utcnow()}).first()
-    return Caller(*row) if row is not None else None
+    return Principal(*row) if row is not None else None
 
 
 def revoke_token(token: str) -> None:

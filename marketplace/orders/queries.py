@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.auth import Principal
 from marketplace.accounts.models import OrgKind
+from marketplace.accounts.services import Principal
 from marketplace.db.clock import utcnow
 from marketplace.db.transactions import begin_write
 from marketplace.extensions import db

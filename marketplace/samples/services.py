@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.accounts.auth import Principal
 from marketplace.accounts.models import Organization, User
+from marketplace.accounts.services import Principal
 from marketplace.catalog.models import Listing
 from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.db.clock import utcnow
