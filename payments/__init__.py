@@ -1,7 +1,8 @@
-"""Payments: the `PaymentGateway` interface and its implementations.
+"""Payments: the `PaymentGateway` and `CardGateway` interfaces and their implementations.
 
 Enabled gateways come from MARKETPLACE_PAYMENT_GATEWAYS and are built once in `create_app`
-(`build_gateways`), then kept in `app.extensions["payment_gateways"]`.
+(`build_gateways`), then kept in `app.extensions["payment_gateways"]`. The marketplace finds
+the card gateway with `card_gateway(gateways)`; only `build_gateways` names `StripeGateway`.
 """
 
 from __future__ import annotations
@@ -14,18 +15,24 @@ import stripe
 
 from payments.bank_transfer import BankTransferGateway
 from payments.interface import (
+    AccountState,
+    CardGateway,
+    CardRefund,
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
     PaymentStart,
     PaymentUnavailable,
     RefundResult,
+    WebhookRejected,
+    card_gateway,
 )
 from payments.stripe_gateway import StripeGateway
 
-__all__ = ["BankTransferGateway", "PaymentDeclined", "PaymentError", "PaymentGateway",
-           "PaymentStart", "PaymentUnavailable", "RefundResult", "StripeGateway",
-           "build_gateways", "build_stripe_client"]
+__all__ = ["AccountState", "BankTransferGateway", "CardGateway", "CardRefund",
+           "PaymentDeclined", "PaymentError", "PaymentGateway", "PaymentStart",
+           "PaymentUnavailable", "RefundResult", "StripeGateway", "WebhookRejected",
+           "build_gateways", "build_stripe_client", "card_gateway"]
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,8 @@ import stripe
 from stripe.params import TransferCreateParams
 
 from payments.interface import (
+    AccountState,
+    CardRefund,
     PayableCheckout,
     PaymentDeclined,
     PaymentError,
@@ -32,6 +33,7 @@ from payments.interface import (
     PaymentUnavailable,
     RefundableOrder,
     RefundResult,
+    WebhookRejected,
 )
 from payments.stripe_amounts import Split, split, to_minor
 
@@ -39,41 +41,6 @@ logger = logging.getLogger(__name__)
 
 _TRANSIENT = (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError)
 METADATA_TEXT_MAX = 500  # Stripe's limit on one metadata value
-
-
-class WebhookRejected(Exception):
-    """The request is not a genuine, fresh Stripe event (bad or stale signature, bad body)."""
-
-
-@dataclass(frozen=True)
-class AccountState:
-    """What the marketplace keeps of a connected account."""
-
-    id: str
-    charges_enabled: bool
-    payouts_enabled: bool
-    details_submitted: bool
-    disabled_reason: str | None = None
-
-    @classmethod
-    def from_object(cls, account: dict[str, Any]) -> AccountState:
-        """From an account as a plain dict (`Account.to_dict()`, `account.updated` events)."""
-        requirements = account.get("requirements") or {}
-        return cls(
-            id=str(account["id"]),
-            charges_enabled=bool(account.get("charges_enabled")),
-            payouts_enabled=bool(account.get("payouts_enabled")),
-            details_submitted=bool(account.get("details_submitted")),
-            disabled_reason=requirements.get("disabled_reason"),
-        )
-
-
-@dataclass(frozen=True)
-class StripeRefund:
-    id: str
-    status: str
-    amount: int
-    metadata: dict[str, str]
 
 
 @contextmanager
@@ -102,12 +69,14 @@ def _metadata(value: Any) -> dict[str, str]:
     return {str(key): str(item) for key, item in plain.items()}
 
 
-def _refund(refund: stripe.Refund) -> StripeRefund:
-    return StripeRefund(id=refund.id, status=refund.status or "pending", amount=refund.amount,
+def _refund(refund: stripe.Refund) -> CardRefund:
+    return CardRefund(id=refund.id, status=refund.status or "pending", amount=refund.amount,
                         metadata=_metadata(refund.metadata))
 
 
 class StripeGateway:
+    """The `CardGateway` (and so `PaymentGateway`) of Stripe Connect."""
+
     name = "stripe"
 
     def __init__(self, client: stripe.StripeClient, *, fee_bps: int, webhook_secret: str,
@@ -120,7 +89,15 @@ class StripeGateway:
     # ------------------------------------------------------------------ paying a checkout
 
     def start_payment(self, checkout: PayableCheckout) -> PaymentStart:
-        """One PaymentIntent for the whole checkout; the buyer confirms it with the secret."""
+        """The payment row of a new card checkout: pending, no intent yet. Nothing is sent to
+        Stripe here (this runs while the checkout holds its stock rows locked); the intent is
+        created by `create_payment_intent` once the checkout has committed."""
+        return PaymentStart(method=self.name, status="pending")
+
+    def create_payment_intent(self, checkout: PayableCheckout) -> PaymentStart:
+        """One PaymentIntent for the whole checkout; the buyer confirms it with the secret.
+        The key is the checkout's, so a repeat (same checkout, same total) answers the same
+        intent for 24 hours (Stripe keeps keys that long)."""
         with translated_errors("create the payment"):
             intent = self.client.v1.payment_intents.create(
                 params={
@@ -139,13 +116,17 @@ class StripeGateway:
         """What is still due after orders were cancelled before payment: lower the amount
         the buyer's card will be charged, or cancel the payment when nothing is left
         (fails with `PaymentError` once the buyer has paid or is paying)."""
-        if amount > 0:
-            with translated_errors("lower the payment amount"):
-                self.client.v1.payment_intents.update(
-                    payment_intent_id, params={"amount": amount},
-                    options={"idempotency_key": f"checkout:{checkout_id}:amount:{amount}"},
-                )
+        if amount <= 0:
+            self.cancel_payment_intent(payment_intent_id, checkout_id=checkout_id)
             return
+        with translated_errors("lower the payment amount"):
+            self.client.v1.payment_intents.update(
+                payment_intent_id, params={"amount": amount},
+                options={"idempotency_key": f"checkout:{checkout_id}:amount:{amount}"},
+            )
+
+    def cancel_payment_intent(self, payment_intent_id: str, *, checkout_id: str) -> None:
+        """Close the intent (`PaymentError` when it is no longer open: paid, or cancelled)."""
         with translated_errors("cancel the payment"):
             self.client.v1.payment_intents.cancel(
                 payment_intent_id, params={"cancellation_reason": "requested_by_customer"},
@@ -218,7 +199,7 @@ class StripeGateway:
                             transfer_reversal_id=reversal_id)
 
     def refund_payment(self, *, payment_intent_id: str, amount: int, idempotency_key: str,
-                       metadata: dict[str, str]) -> StripeRefund:
+                       metadata: dict[str, str]) -> CardRefund:
         with translated_errors("refund the payment"):
             refund = self.client.v1.refunds.create(
                 params={"payment_intent": payment_intent_id, "amount": amount,
@@ -227,7 +208,7 @@ class StripeGateway:
             )
         return _refund(refund)
 
-    def refunds_of_charge(self, charge_id: str) -> list[StripeRefund]:
+    def refunds_of_charge(self, charge_id: str) -> list[CardRefund]:
         with translated_errors("list the refunds"):
             page = self.client.v1.refunds.list(params={"charge": charge_id, "limit": 100})
         return [_refund(refund) for refund in page.data]

@@ -49,6 +49,10 @@ class SupplierData:
 
 @dataclass(frozen=True)
 class TierData:
+    """A price tier: the same shape as the catalogue's `Tier` (which fits wherever this
+    does), kept here so that this package imports nothing of the marketplace."""
+
+    min_quantity: Decimal
     unit_price: Decimal
 
 

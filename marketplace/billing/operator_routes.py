@@ -22,7 +22,7 @@ from marketplace.orders.schemas import (
 )
 from marketplace.web.errors import Conflict
 from marketplace.web.pagination import page_schema, paginate
-from payments.stripe_gateway import StripeGateway
+from payments.interface import card_gateway
 
 blp = Blueprint("orders_moderation", __name__, url_prefix="/api/v1/moderation",
                 description="Operator payment confirmation and refunds")
@@ -84,7 +84,7 @@ def retry_order_transfer(order_id: str) -> Any:
     payout account. Audit-logged."""
     principal = current_principal()
     order = queries.get_order(principal, order_id)
-    stripe = gateways().get("stripe")
-    if not isinstance(stripe, StripeGateway):
+    card = card_gateway(gateways())
+    if card is None:
         raise Conflict("Card payments are not enabled.")
-    return retry_transfer(order, principal.user, stripe)
+    return retry_transfer(order, principal.user, card)

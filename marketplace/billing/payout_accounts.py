@@ -1,4 +1,5 @@
-"""Supplier payout accounts: onboarding, status, and keeping them in sync with Stripe."""
+"""Supplier payout accounts: onboarding, status, and keeping them in sync with the card
+provider (Stripe Connect)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,15 @@ from marketplace.db.clock import utcnow
 from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
 from marketplace.web.errors import NotFound
-from payments.interface import PaymentGateway
-from payments.stripe_gateway import AccountState, StripeGateway
+from payments.interface import AccountState, CardGateway, PaymentGateway, card_gateway
 
 logger = logging.getLogger(__name__)
 
 
-def stripe_gateway(gateways: Mapping[str, PaymentGateway]) -> StripeGateway:
-    """The Stripe gateway, or 404 when this marketplace does not take card payments."""
-    gateway = gateways.get("stripe")
-    if not isinstance(gateway, StripeGateway):
+def required_card_gateway(gateways: Mapping[str, PaymentGateway]) -> CardGateway:
+    """The card gateway, or 404 when this marketplace does not take card payments."""
+    gateway = card_gateway(gateways)
+    if gateway is None:
         raise NotFound("Card payments (Stripe) are not enabled on this marketplace.")
     return gateway
 
@@ -44,7 +44,7 @@ def payout_status(org: Organization) -> dict[str, Any]:
             "details_submitted": account.details_submitted, "account_id": account.account_id}
 
 
-def start_onboarding(org: Organization, gateway: StripeGateway, *, return_url: str,
+def start_onboarding(org: Organization, gateway: CardGateway, *, return_url: str,
                      refresh_url: str) -> str:
     """Create the organization's connected account once, then answer a fresh onboarding
     link. The account is stored (and committed) before the link is asked for, so a failed
@@ -56,13 +56,13 @@ def start_onboarding(org: Organization, gateway: StripeGateway, *, return_url: s
                                 return_url=return_url)
 
 
-def _create_account(org: Organization, gateway: StripeGateway) -> PayoutAccount:
+def _create_account(org: Organization, gateway: CardGateway) -> PayoutAccount:
     # Two requests at once get the same account from Stripe (same idempotency key); the
     # unique organization_id lets exactly one of them store it.
     state = gateway.create_account(organization_id=org.id, country=org.country, name=org.name)
     begin_write()
     now = utcnow()
-    account = PayoutAccount(organization_id=org.id, provider="stripe", account_id=state.id,
+    account = PayoutAccount(organization_id=org.id, provider=gateway.name, account_id=state.id,
                             created_at=now, updated_at=now)
     _apply(account, state)
     try:
@@ -70,7 +70,7 @@ def _create_account(org: Organization, gateway: StripeGateway) -> PayoutAccount:
             db.session.add(account)
             record(actor=None, action="organization.payout_account.created",
                    target_type="organization", target_id=org.id,
-                   details={"provider": "stripe", "account_id": state.id})
+                   details={"provider": gateway.name, "account_id": state.id})
     except IntegrityError:
         existing = account_of(org.id)
         if existing is None:

@@ -15,7 +15,7 @@ from marketplace.billing.schemas import (
     WebhookReceiptSchema,
 )
 from marketplace.web.errors import DomainError
-from payments.stripe_gateway import WebhookRejected
+from payments.interface import CardGateway, WebhookRejected
 
 blp = Blueprint("payouts", __name__, url_prefix="/api/v1",
                 description="Supplier payouts (Stripe Connect) and Stripe webhooks")
@@ -28,8 +28,8 @@ class WebhookRefused(DomainError):
     status_code = 400
 
 
-def _stripe() -> Any:
-    return payout_accounts.stripe_gateway(current_app.extensions["payment_gateways"])
+def _stripe() -> CardGateway:
+    return payout_accounts.required_card_gateway(current_app.extensions["payment_gateways"])
 
 
 @blp.route("/organizations/me/payouts/onboarding", methods=["POST"])

@@ -23,9 +23,8 @@ from marketplace.extensions import db
 from marketplace.orders.models import Checkout, Order, Payment, Refund
 from marketplace.orders.states import CheckoutStatus, OrderStatus, PaymentStatus
 from marketplace.web.errors import Conflict
-from payments.interface import PaymentError, PaymentUnavailable
+from payments.interface import CardGateway, CardRefund, PaymentError, PaymentUnavailable
 from payments.stripe_amounts import from_minor, to_minor
-from payments.stripe_gateway import StripeGateway, StripeRefund
 
 logger = logging.getLogger(__name__)
 OUTSIDE_REFUND = "checkout.refund_outside"
@@ -51,7 +50,7 @@ def _id(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def payment_succeeded(intent: dict[str, Any], gateway: StripeGateway) -> str:
+def payment_succeeded(intent: dict[str, Any], gateway: CardGateway) -> str:
     payment = _payment(intent.get("id"), "payment_intent.succeeded", intent.get("metadata"))
     if payment is None:
         return "unmatched"
@@ -72,7 +71,7 @@ def payment_succeeded(intent: dict[str, Any], gateway: StripeGateway) -> str:
     return "processed"
 
 
-def _transfer(order: Order, charge_id: str | None, gateway: StripeGateway, *,
+def _transfer(order: Order, charge_id: str | None, gateway: CardGateway, *,
               actor: User | None = None, attempt: int = 0) -> str | None:
     """One order's share to its supplier. A refusal (not an outage) is audit-logged for
     operators and leaves the order paid without a transfer; answers the refusal, else None."""
@@ -101,7 +100,7 @@ def _transfer(order: Order, charge_id: str | None, gateway: StripeGateway, *,
     return problem
 
 
-def retry_transfer(order: Order, operator: User, gateway: StripeGateway) -> Order:
+def retry_transfer(order: Order, operator: User, gateway: CardGateway) -> Order:
     """An operator sends a paid card order's share again, after Stripe refused it (the
     supplier's account was closed and is now replaced, say). 409 unless the order is paid
     by card, not refunded, and has no transfer; Stripe unavailable → 503, nothing written;
@@ -129,7 +128,7 @@ def retry_transfer(order: Order, operator: User, gateway: StripeGateway) -> Orde
 
 
 def _refund_late_payment(checkout: Checkout, payment: Payment, received: int,
-                         gateway: StripeGateway) -> None:
+                         gateway: CardGateway) -> None:
     """Paid after the checkout expired or was cancelled (its stock is gone): refund it all."""
     refund = _give_back(checkout, payment.payment_intent_id or "", received, "late_refund",
                         f"checkout {checkout.status}", gateway)
@@ -139,7 +138,7 @@ def _refund_late_payment(checkout: Checkout, payment: Payment, received: int,
 
 
 def _give_back(checkout: Checkout, payment_intent_id: str, amount: int, operation: str,
-               reason: str, gateway: StripeGateway) -> StripeRefund | None:
+               reason: str, gateway: CardGateway) -> CardRefund | None:
     """Refund money no order is owed (audit-logged). An outage propagates (the event is
     retried); a refusal is left to operators."""
     details: dict[str, Any] = {"reason": reason, "payment_intent_id": payment_intent_id,
@@ -177,7 +176,7 @@ def payment_failed(intent: dict[str, Any]) -> str:
     return "processed"
 
 
-def charge_refunded(charge: dict[str, Any], gateway: StripeGateway) -> str:
+def charge_refunded(charge: dict[str, Any], gateway: CardGateway) -> str:
     """Mark our refunds of this charge with Stripe's status; a refund made elsewhere (the
     Stripe dashboard) is logged for operators, never guessed onto an order."""
     payment = _payment(_id(charge.get("payment_intent")), "charge.refunded",
@@ -185,7 +184,7 @@ def charge_refunded(charge: dict[str, Any], gateway: StripeGateway) -> str:
     if payment is None:
         return "unmatched"
     listed = (charge.get("refunds") or {}).get("data")
-    refunds = ([StripeRefund(id=r["id"], status=r.get("status") or "pending",
+    refunds = ([CardRefund(id=r["id"], status=r.get("status") or "pending",
                              amount=int(r.get("amount") or 0),
                              metadata=dict(r.get("metadata") or {})) for r in listed]
                if listed else gateway.refunds_of_charge(charge["id"]))

@@ -22,11 +22,11 @@ from marketplace.billing.models import StripeEvent
 from marketplace.billing.payout_accounts import apply_account_event
 from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
-from payments.stripe_gateway import StripeGateway
+from payments.interface import CardGateway
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[dict[str, Any], dict[str, Any], StripeGateway], str]
+Handler = Callable[[dict[str, Any], dict[str, Any], CardGateway], str]
 
 HANDLERS: dict[str, Handler] = {
     "payment_intent.succeeded":
@@ -41,7 +41,7 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _handle(event: dict[str, Any], event_id: str, event_type: str,
-            gateway: StripeGateway) -> str:
+            gateway: CardGateway) -> str:
     handler = HANDLERS.get(event_type)
     obj = (event.get("data") or {}).get("object")
     if handler is None:
@@ -60,7 +60,7 @@ class Receipt:
     duplicate: bool
 
 
-def receive(event: dict[str, Any], gateway: StripeGateway) -> Receipt:
+def receive(event: dict[str, Any], gateway: CardGateway) -> Receipt:
     """Handle one verified event (see module doc) and commit."""
     event_id, event_type = str(event["id"])[:255], str(event["type"])[:100]
     begin_write()

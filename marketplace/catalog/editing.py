@@ -8,10 +8,10 @@ PATCH change anything?" is a plain comparison and a no-op PATCH changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from marketplace.catalog.models import Listing, PriceTier
+from marketplace.catalog.pricing import Tier
 from marketplace.extensions import db
 from marketplace.web.errors import Invalid
 
@@ -32,9 +32,6 @@ DEFAULTS: dict[str, Any] = {
     "lead_time_days": None, "shelf_life_months": None, "packaging": None, "currency": "CNY",
     "sample_available": False, "incoterms": [],
 }
-
-TierPairs = list[tuple[Decimal, Decimal]]
-
 
 def _single_line(value: str) -> str:
     return " ".join(value.split())
@@ -63,7 +60,7 @@ def canonical(field: str, value: Any) -> Any:
         return [{"parameter": s["parameter"], "value": s["value"], "method": s.get("method")}
                 for s in value]
     if field == "price_tiers":
-        return [(t["min_quantity"], t["unit_price"]) for t in value]
+        return [Tier(t["min_quantity"], t["unit_price"]) for t in value]
     if field in SET_FIELDS:
         return list(value)
     return value
@@ -76,12 +73,8 @@ def current(listing: Listing, field: str) -> Any:
     if field == "iecic":
         return listing.iecic
     if field == "price_tiers":
-        return tier_pairs(listing)
+        return listing.tiers
     return getattr(listing, field)
-
-
-def tier_pairs(listing: Listing) -> TierPairs:
-    return [(t.min_quantity, t.unit_price) for t in listing.price_tiers]
 
 
 def _same(field: str, old: Any, new: Any) -> bool:
@@ -117,11 +110,12 @@ def apply(listing: Listing, values: Mapping[str, Any]) -> None:
             setattr(listing, field, value)
 
 
-def _replace_tiers(listing: Listing, pairs: TierPairs) -> None:
+def _replace_tiers(listing: Listing, tiers: list[Tier]) -> None:
     if listing.price_tiers:
         # The unit of work inserts before it deletes; flush the deletions first so a
         # new tier may reuse an old tier's min_quantity (unique per listing).
         listing.price_tiers.clear()
         db.session.flush()
-    listing.price_tiers.extend(PriceTier(min_quantity=q, unit_price=p) for q, p in pairs)
-    listing.min_unit_price = min(price for _, price in pairs)
+    listing.price_tiers.extend(PriceTier(min_quantity=t.min_quantity, unit_price=t.unit_price)
+                               for t in tiers)
+    listing.min_unit_price = min(t.unit_price for t in tiers)

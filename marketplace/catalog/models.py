@@ -7,16 +7,20 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization
+from marketplace.catalog.pricing import Tier
 from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.db.clock import utcnow
 from marketplace.db.ids import id_factory
@@ -99,9 +103,21 @@ class Listing(db.Model):  # type: ignore[name-defined]
         """The "in stock" of search: at least one minimum order can be filled."""
         return stock > 0 and stock >= moq
 
+    @staticmethod
+    def stock_covers_moq_sql(stock: ColumnElement[Decimal],
+                             moq: ColumnElement[Decimal]) -> ColumnElement[bool]:
+        """`stock_covers_moq` as SQL, for the statements that change stock (`changes.py`).
+        The 0 is SQL, not a parameter, so a statement frozen into text keeps it."""
+        return and_(stock > literal_column("0"), stock >= moq)
+
     @property
     def in_stock(self) -> bool:
         return self.stock_covers_moq(self.stock_quantity, self.moq)
+
+    @property
+    def tiers(self) -> list[Tier]:
+        """The price table as pricing takes it."""
+        return [Tier(t.min_quantity, t.unit_price) for t in self.price_tiers]
 
     @property
     def origin(self) -> dict[str, str | None]:

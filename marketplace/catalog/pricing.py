@@ -1,23 +1,25 @@
-"""Price tiers: the rules a tier table must follow, and the unit price for a quantity.
+"""Price tiers: the one `Tier` type, the rules a tier table must follow, and the unit
+price for a quantity.
 
 The same `unit_price_for` serves the quote endpoint and checkout, so a buyer is always
-charged what they were quoted.
+charged what they were quoted. A listing's stored tiers (`PriceTier` rows) become `Tier`s
+with `Listing.tiers`; API input and the checkout's reads build them directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
-from typing import Protocol
 
 
-class Tier(Protocol):
-    @property
-    def min_quantity(self) -> Decimal: ...
+@dataclass(frozen=True)
+class Tier:
+    """`unit_price` from `min_quantity` upwards (until the next tier's `min_quantity`)."""
 
-    @property
-    def unit_price(self) -> Decimal: ...
+    min_quantity: Decimal
+    unit_price: Decimal
 
 
 def tier_errors(moq: Decimal, tiers: Sequence[Tier]) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from marketplace.catalog.pricing import tier_errors
+from marketplace.catalog.pricing import Tier, tier_errors
 from marketplace.catalog.vocabulary import (
     CATEGORIES,
     CERTIFICATIONS,
@@ -106,7 +106,8 @@ class ListingInputSchema(Schema):
     def _check_tiers(self, data: dict[str, Any], **_: Any) -> None:
         # With partial=True (PATCH) the service re-checks against the stored values.
         if "price_tiers" in data and "moq" in data:
-            problems = tier_errors(data["moq"], [_TierView(t) for t in data["price_tiers"]])
+            tiers = [Tier(t["min_quantity"], t["unit_price"]) for t in data["price_tiers"]]
+            problems = tier_errors(data["moq"], tiers)
             if problems:
                 raise ValidationError(problems, field_name="price_tiers")
 
@@ -132,12 +133,6 @@ class IfMatchHeaderSchema(Schema):
             'e.g. `"3"`; `3` is accepted too). Otherwise 412 and nothing changes.',
         },
     )
-
-
-class _TierView:
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.min_quantity = raw["min_quantity"]
-        self.unit_price = raw["unit_price"]
 
 
 class SupplierRefSchema(Schema):

@@ -7,18 +7,19 @@ Only the owner changes a listing; a visible listing of someone else answers 403.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import Organization, OrgKind
 from marketplace.catalog import editing
-from marketplace.catalog.indexing.outbox import enqueue
+from marketplace.catalog.changes import touch_listings
 from marketplace.catalog.models import Listing
 from marketplace.catalog.prescreen import prescreen
-from marketplace.catalog.pricing import line_total, tier_errors, unit_price_for
+from marketplace.catalog.pricing import Tier, line_total, tier_errors, unit_price_for
 from marketplace.catalog.vocabulary import COMMERCIAL_FIELDS, ListingStatus
 from marketplace.db.clock import utcnow
 from marketplace.db.ids import new_id
@@ -36,25 +37,20 @@ class Viewer(Protocol):
     def is_operator(self) -> bool: ...
 
 
-class _Tier:
-    def __init__(self, min_quantity: Decimal, unit_price: Decimal) -> None:
-        self.min_quantity = min_quantity
-        self.unit_price = unit_price
-
-
 def listing_changed(listing: Listing, change: str) -> None:
-    """The one place every listing change passes through, inside its transaction.
+    """The one place every ORM change of a listing passes through, inside its transaction.
 
-    Called for creation and for every change of content, stock, price or status, after
-    the change is made (`change` names it: create, update, submit, archive, approve,
-    reject, suspend, reinstate). It stamps `updated_at` and bumps `version` (the ETag), so
-    version bumping lives here only. The search outbox writes its row here as well, in
-    the same transaction, so the search index can never miss a committed change.
+    Called for every change of content, stock, price or status of a stored listing, after
+    the change is made (`change` names it: update, submit, archive, approve, reject,
+    suspend, reinstate). The change is flushed, then `changes.touch_listings` applies the
+    rule every listing change follows (stock changes and checkout takes too): `version`
+    (the ETag) bumped, `updated_at` stamped, the search outbox row written in the same
+    transaction, so the search index can never miss a committed change.
     """
-    listing.updated_at = utcnow()
-    listing.version = (listing.version or 0) + 1
-    if change != "create":  # a new draft has never been in the index
-        enqueue(listing.id, listing.version, change)
+    now = utcnow()
+    version = touch_listings([listing.id], change, now)[listing.id]
+    set_committed_value(listing, "version", version)
+    set_committed_value(listing, "updated_at", now)
 
 
 # --------------------------------------------------------------------------- reading
@@ -107,7 +103,7 @@ def own_listings_query(org_id: str, status: str | None = None) -> Select[tuple[L
 def quote(listing_id: str, viewer: Viewer | None, quantity: Decimal) -> dict[str, Any]:
     """The unit price and subtotal for `quantity`, exactly as checkout will charge them."""
     listing = get_listing(listing_id, viewer)
-    unit_price = unit_price_for(listing.price_tiers, quantity)
+    unit_price = unit_price_for(listing.tiers, quantity)
     if unit_price is None or quantity < listing.moq:
         raise Invalid.field(
             "quantity",
@@ -125,8 +121,8 @@ def quote(listing_id: str, viewer: Viewer | None, quantity: Decimal) -> dict[str
 # --------------------------------------------------------------------------- writing
 
 
-def _check_tiers(moq: Decimal, pairs: editing.TierPairs) -> None:
-    problems = tier_errors(moq, [_Tier(q, p) for q, p in pairs])
+def _check_tiers(moq: Decimal, tiers: Sequence[Tier]) -> None:
+    problems = tier_errors(moq, tiers)
     if problems:
         raise Invalid("; ".join(problems), errors={"json": {"price_tiers": problems}})
 
@@ -148,12 +144,13 @@ def add_draft_listing(
     }
     _check_tiers(values["moq"], values["price_tiers"])
     now = utcnow()
+    # Version 1 and its timestamps, in the INSERT: not a change (`listing_changed`), and
+    # no outbox row, since a new draft has never been in the index.
     listing = Listing(
-        id=new_id("lst"), supplier=supplier, status=ListingStatus.DRAFT.value, created_at=now,
-        review_flags=[], changed_fields=[],
+        id=new_id("lst"), supplier=supplier, status=ListingStatus.DRAFT.value, version=1,
+        created_at=now, updated_at=now, review_flags=[], changed_fields=[],
     )
     editing.apply(listing, values)
-    listing_changed(listing, "create")
     db.session.add(listing)
     if flush:
         db.session.flush()
@@ -196,7 +193,7 @@ def update_listing(
     if not changes:
         return listing
     _check_tiers(changes.get("moq", listing.moq),
-                 changes.get("price_tiers", editing.tier_pairs(listing)))
+                 changes.get("price_tiers", listing.tiers))
     editing.apply(listing, changes)
 
     was_published = listing.published_at is not None

@@ -2,6 +2,9 @@
 
 Duplicate lines for one listing are refused (422 naming the repeat) rather than merged, so
 the price tier a line gets is always the one its own quantity was quoted at.
+
+Nothing here waits on the network while rows are locked: a card checkout commits first and
+creates its payment intent afterwards (`card_payment`).
 """
 
 from __future__ import annotations
@@ -13,15 +16,19 @@ from decimal import Decimal
 from typing import Any
 
 from marketplace.accounts.services import suppliers_without_payouts
+from marketplace.catalog.changes import changed_in_sql
 from marketplace.catalog.pricing import line_total, unit_price_for
-from marketplace.catalog.reservation import ForSale, read_for_sale, take_and_read
-from marketplace.catalog.stock import Shortage, announce_taken, available_stock, change_stock
+from marketplace.catalog.reservation import ForSale, read_for_sale, take_stock_for_checkout
+from marketplace.catalog.stock import Shortage, available_stock, change_stock
 from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.db.clock import utcnow
 from marketplace.db.ids import new_id
 from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
 from marketplace.orders import idempotency
+from marketplace.orders.card_payment import start_card_payment
+from marketplace.orders.client_secret import buyer_client_secret
+from marketplace.orders.models import Checkout, IdempotencyRecord
 from marketplace.orders.placement import (
     PlacedCheckout,
     PlacedLine,
@@ -30,7 +37,7 @@ from marketplace.orders.placement import (
 )
 from marketplace.orders.schemas import checkout_answer
 from marketplace.web.errors import Conflict, Invalid
-from payments.interface import PaymentGateway, PaymentStart
+from payments.interface import CardGateway, PaymentGateway, PaymentStart
 
 REFERENCE_ATTEMPTS = 5  # a clash among 30**8 references is rare; five in a row never happens
 # Keeps every stored amount far inside a 64-bit count of fen, however many lines.
@@ -56,26 +63,37 @@ def place_checkout(
     idempotency_key: str | None = None,
 ) -> tuple[int, dict[str, Any], bool]:
     """Create the checkout and answer `(201, body, False)`, or replay a stored answer
-    (`(status, body, True)`). All of it is one transaction, committed once; any refusal
-    rolls all of it back, the stock taken for earlier lines included."""
+    (`(status, body, True)`). Stock, checkout, orders, lines and payment are one
+    transaction, committed once; any refusal rolls all of it back, the stock taken for
+    earlier lines included.
+
+    A card checkout's payment intent is created after that commit, when no row is locked
+    any more; if the card provider fails, the checkout is cancelled and its stock given back
+    in a second transaction and the buyer gets the provider's error (402/502/503), as if
+    nothing had been placed (`card_payment.start_card_payment`)."""
     begin_write()
     digest = idempotency.request_hash(data) if idempotency_key else ""
     if idempotency_key:
         found = idempotency.find(buyer_id, idempotency_key)
         if found is not None:
-            return (*idempotency.replay(found, digest), True)
+            return (*_replay(found, digest, buyer_id, gateways), True)
     gateway = gateways.get(data["payment_method"])
     if gateway is None:
         raise Invalid.field("payment_method",
                             f"Payment method {data['payment_method']!r} is not enabled.")
+    card = gateway if isinstance(gateway, CardGateway) else None
     try:
         if idempotency_key and not idempotency.claim(buyer_id, idempotency_key, digest):
             # A concurrent request with this key committed first: answer what it answered.
             found = idempotency.find(buyer_id, idempotency_key)
-            assert found is not None
-            return (*idempotency.replay(found, digest), True)
+            if found is None:  # its card payment failed and gave the key back meanwhile
+                raise idempotency.still_placing()
+            return (*_replay(found, digest, buyer_id, gateways), True)
         checkout, start = _create(buyer_id, user_id, data, gateway, ttl)
-        if idempotency_key:  # the answer is kept with the checkout, in its transaction
+        if idempotency_key and card is not None:
+            # Answered once the payment intent exists; until then a repeat is told to wait.
+            idempotency.link(buyer_id, idempotency_key, checkout.id)
+        elif idempotency_key:  # the answer is kept with the checkout, in its transaction
             body = _answer(checkout, start)
             idempotency.record_answer(buyer_id, idempotency_key, status=201, body=body,
                                       checkout_id=checkout.id)
@@ -83,6 +101,8 @@ def place_checkout(
         db.session.rollback()  # a refusal leaves nothing behind, taken stock included
         raise
     db.session.commit()
+    if card is not None:
+        return 201, start_card_payment(card, checkout, idempotency_key=idempotency_key), False
     if not idempotency_key:
         # Built after the commit: the listings' row locks are held until then, and every
         # buyer racing for the same listing waits on them.
@@ -94,14 +114,33 @@ def _answer(checkout: PlacedCheckout, start: PaymentStart) -> dict[str, Any]:
     return checkout_answer(checkout, start.client_secret)
 
 
+def _replay(record: IdempotencyRecord, digest: str, buyer_id: str,
+            gateways: Mapping[str, PaymentGateway]) -> tuple[int, dict[str, Any]]:
+    """The stored answer; a card checkout's gets its client secret again (never stored),
+    fetched for the buyer while the checkout awaits payment, as `GET /checkouts/{id}` does."""
+    status, body = idempotency.replay(record, digest)
+    checkout_id = record.checkout_id
+    db.session.rollback()  # nothing to write: end the transaction before calling out
+    if checkout_id is None or not (body.get("payment") or {}).get("payment_intent_id"):
+        return status, body
+    checkout = db.session.get(Checkout, checkout_id)
+    if checkout is None:
+        return status, body
+    secret = buyer_client_secret(checkout, viewer_org_id=buyer_id, gateways=gateways)
+    if not secret:
+        return status, body
+    return status, {**body, "payment": {**body["payment"], "client_secret": secret}}
+
+
 def _create(buyer_id: str, user_id: str, data: dict[str, Any], gateway: PaymentGateway,
             ttl: timedelta) -> tuple[PlacedCheckout, PaymentStart]:
     """Price, reserve, then write checkout, orders, lines, events and payment.
 
-    The gateway starts the payment (Stripe: creates the PaymentIntent) inside the same
-    transaction: if it fails, everything — the stock reservation too — rolls back."""
+    The gateway starts the payment inside the same transaction without leaving the
+    process (a bank-transfer reference; a card payment row still without its intent): if
+    anything fails, everything — the stock reservation too — rolls back."""
     lines = _price_and_reserve(buyer_id, data["items"])
-    if gateway.name == "stripe":
+    if isinstance(gateway, CardGateway):
         _require_payouts(lines)
 
     now = utcnow()
@@ -138,15 +177,14 @@ def _price_and_reserve(buyer_id: str, items: list[dict[str, Any]]) -> list[Price
     # PostgreSQL takes all lines in one statement (reservation.py); a repeated listing
     # takes the portable path, whose pricing names the repeat.
     if len(quantities) == len(items) and db.session.get_bind().dialect.name == "postgresql":
-        found = take_and_read(quantities)
+        found = take_stock_for_checkout(quantities)
         # A line that cannot be ordered is a 422 before any shortage, as on the other path.
         lines = price_lines(buyer_id, items, {i: r.listing for i, r in found.items()})
         short = [Shortage(line.listing.id, line.quantity) for line in lines
                  if found[line.listing.id].stock_after is None]
         if short:
             raise _short_stock(lines, short, {i: r.stock_before for i, r in found.items()})
-        announce_taken([(i, r.stock_after, r.listing.moq, -quantities[i])
-                        for i, r in found.items() if r.stock_after is not None])
+        changed_in_sql(found, announced=any(r.announced for r in found.values()))
         return lines
     lines = price_lines(buyer_id, items)
     shortages = change_stock({line.listing.id: -line.quantity for line in lines})

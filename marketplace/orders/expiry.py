@@ -4,12 +4,16 @@ cancelled, their stock goes back, their payment is marked expired.
 Run by `flask --app wsgi orders expire` (cron, every minute) and lazily whenever an expired
 checkout or one of its orders is read. Each checkout is claimed with a compare-and-set on
 its status, so two runs at once (or a run and a reader) give the stock back exactly once.
+
+`end_unpaid` is the one way a checkout awaiting payment ends without being paid; card
+checkouts whose payment could not start use it too (`card_payment`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -32,27 +36,56 @@ def expire_checkout(checkout: Checkout, now: datetime | None = None) -> bool:
     """Expire one due checkout inside the caller's transaction; False if someone else did
     (or it was paid or is not due). The caller commits."""
     now = now or utcnow()
-    with db.session.begin_nested():
-        if not claim(checkout, CheckoutStatus.PENDING_PAYMENT, Checkout.expires_at <= now,
-                     status=CheckoutStatus.EXPIRED.value, updated_at=now):
-            return False
-        cancelled: list[Order] = []
-        orders = db.session.scalars(
-            select(Order).where(Order.checkout_id == checkout.id)
-            .execution_options(populate_existing=True)
-        ).all()
-        for order in orders:
-            if not claim(order, OrderStatus.PENDING_PAYMENT, status=OrderStatus.CANCELLED.value,
-                         cancelled_at=now, updated_at=now):
-                continue
-            add_event(order, OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, actor=None,
-                      role="system", at=now, details={"reason": "checkout expired unpaid"})
-            cancelled.append(order)
-        change_stock(lines_quantities(line for order in cancelled for line in order.lines))
-        payment = checkout.payment
-        if payment is not None:
-            claim(payment, (PaymentStatus.PENDING, PaymentStatus.FAILED),
-                  status=PaymentStatus.EXPIRED.value, updated_at=now)
+    return end_unpaid(checkout, Checkout.expires_at <= now, status=CheckoutStatus.EXPIRED,
+                      payment_status=PaymentStatus.EXPIRED, reason="checkout expired unpaid",
+                      now=now)
+
+
+class _PaymentMoved(Exception):
+    """The payment no longer meets the caller's conditions: undo the savepoint."""
+
+
+def end_unpaid(checkout: Checkout, *conditions: Any, status: CheckoutStatus,
+               payment_status: PaymentStatus, reason: str, now: datetime,
+               payment_conditions: tuple[Any, ...] = (), **payment_values: Any) -> bool:
+    """End a checkout that awaits payment, inside the caller's transaction (which commits):
+    the checkout → `status` (compare-and-set, with the extra `conditions`), its payment →
+    `payment_status` (with `payment_values`), every pending order → `cancelled` with an
+    event (actor `system`, `reason`), and their stock back. False, with nothing changed,
+    when the checkout was no longer awaiting payment or its payment no longer meets
+    `payment_conditions`.
+
+    The checkout row is claimed first, as the buyer's cancel, mark-paid and the card
+    checkout's second step do, so of two of them at once one waits for the other (and then
+    finds the checkout, or its payment, changed)."""
+    try:
+        with db.session.begin_nested():
+            if not claim(checkout, CheckoutStatus.PENDING_PAYMENT, *conditions,
+                         status=status.value, updated_at=now):
+                return False
+            payment = checkout.payment
+            moved = payment is not None and not claim(
+                payment, (PaymentStatus.PENDING, PaymentStatus.FAILED), *payment_conditions,
+                status=payment_status.value, updated_at=now, **payment_values)
+            if moved and payment_conditions:
+                raise _PaymentMoved
+            cancelled: list[Order] = []
+            orders = db.session.scalars(
+                select(Order).where(Order.checkout_id == checkout.id)
+                .execution_options(populate_existing=True)
+            ).all()
+            for order in orders:
+                if not claim(order, OrderStatus.PENDING_PAYMENT,
+                             status=OrderStatus.CANCELLED.value, cancelled_at=now,
+                             updated_at=now):
+                    continue
+                add_event(order, OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED,
+                          actor=None, role="system", at=now, details={"reason": reason})
+                cancelled.append(order)
+            change_stock(lines_quantities(line for order in cancelled for line in order.lines))
+    except _PaymentMoved:
+        db.session.expire(checkout)  # `claim` had set the status the savepoint undid
+        return False
     return True
 
 

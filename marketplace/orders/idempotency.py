@@ -6,6 +6,13 @@ equal body (same canonical JSON of the validated input) gets that answer back an
 nothing; a repeat with a different body is refused (422). Failed attempts (4xx) store
 nothing, so a client may retry them with the same key. Records are kept at least
 `RETENTION` and purged by `flask orders expire` afterwards.
+
+A card checkout is answered only once its payment intent exists, after the checkout itself
+committed (`card_payment`): until then its record is committed without an answer, and a
+repeat gets 409 (still being placed) rather than a second checkout. If the payment cannot
+start, the checkout is cancelled and the record deleted (`release`), so the same key may be
+retried. The stored answer never holds the card payment's client secret; a replay fetches it
+again for the buyer (`checkout.place_checkout`).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from marketplace.db.clock import utcnow
 from marketplace.db.sql import insert_unless_conflict
 from marketplace.extensions import db
 from marketplace.orders.models import IdempotencyRecord
-from marketplace.web.errors import Invalid
+from marketplace.web.errors import Conflict, Invalid
 
 RETENTION = timedelta(hours=24)
 
@@ -50,8 +57,14 @@ def replay(record: IdempotencyRecord, digest: str) -> Replay:
             "use a new key for a new checkout.",
             errors={"headers": {"Idempotency-Key": ["Already used with a different body."]}},
         )
-    assert record.response_status is not None and record.response_body is not None
+    if record.response_status is None or record.response_body is None:
+        raise still_placing()
     return record.response_status, record.response_body
+
+
+def still_placing() -> Conflict:
+    return Conflict("A checkout with this Idempotency-Key is still being placed; retry in a "
+                    "moment to get its answer.")
 
 
 def claim(buyer_org_id: str, key: str, digest: str) -> bool:
@@ -74,6 +87,26 @@ def record_answer(buyer_org_id: str, key: str, *, status: int, body: dict[str, A
         .where(_TABLE.c.buyer_org_id == buyer_org_id, _TABLE.c.key == key)
         .values(response_status=status, response_body=body, checkout_id=checkout_id)
     )
+
+
+def link(buyer_org_id: str, key: str, checkout_id: str) -> None:
+    """Name the checkout of a claimed key before it is answered (card checkouts), in the
+    transaction that created the checkout."""
+    db.session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.buyer_org_id == buyer_org_id, _TABLE.c.key == key)
+        .values(checkout_id=checkout_id)
+    )
+
+
+def release(buyer_org_id: str, checkout_id: str) -> int:
+    """Forget the unanswered key of a checkout that never got its answer (its card payment
+    could not start): the client may use the key again."""
+    result = db.session.execute(
+        delete(_TABLE).where(_TABLE.c.buyer_org_id == buyer_org_id,
+                             _TABLE.c.checkout_id == checkout_id,
+                             _TABLE.c.response_status.is_(None)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def purge(now: datetime) -> int:

@@ -43,12 +43,15 @@ REPLAYED_HEADER = {
 @blp.response(201, CheckoutSchema, headers=REPLAYED_HEADER)
 @blp.alt_response(409, description="Not enough stock for some lines; nothing was reserved. "
                   "`errors.json.items.<line>.quantity` and `errors.short` "
-                  "[{line, listing_id, requested, available}] name them.")
-@blp.alt_response(402, description="Card payments: the card was declined; nothing reserved")
-@blp.alt_response(502, description="Card payments: Stripe refused the request; nothing "
-                  "reserved")
-@blp.alt_response(503, description="Card payments: Stripe is unavailable; nothing reserved, "
-                  "retry (with the same Idempotency-Key)")
+                  "[{line, listing_id, requested, available}] name them. Also: a request "
+                  "with the same Idempotency-Key is still being placed (retry shortly).")
+@blp.alt_response(402, description="Card payments: the card was declined; the checkout is "
+                  "cancelled and nothing stays reserved")
+@blp.alt_response(502, description="Card payments: Stripe refused the request; the checkout "
+                  "is cancelled and nothing stays reserved")
+@blp.alt_response(503, description="Card payments: Stripe is unavailable; the checkout is "
+                  "cancelled and nothing stays reserved; retry (with the same "
+                  "Idempotency-Key)")
 @org_kind_required("buyer")
 # Schema instances, not classes: webargs would build a schema (and its nested ones) per request.
 @blp.arguments(IdempotencyHeaderSchema(), location="headers")

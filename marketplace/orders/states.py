@@ -9,7 +9,9 @@ class CheckoutStatus(enum.StrEnum):
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
     EXPIRED = "expired"
-    CANCELLED = "cancelled"  # every order of it was cancelled by the buyer before payment
+    # Every order of it was cancelled by the buyer before payment, or its card payment
+    # could not be started (orders.card_payment).
+    CANCELLED = "cancelled"
 
 
 class OrderStatus(enum.StrEnum):

@@ -29,9 +29,8 @@ from marketplace.orders.states import (
     PaymentStatus,
 )
 from marketplace.web.errors import Conflict, Forbidden
-from payments.interface import PaymentError, PaymentGateway
+from payments.interface import CardGateway, PaymentError, PaymentGateway
 from payments.stripe_amounts import to_minor
-from payments.stripe_gateway import StripeGateway
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +105,7 @@ def _follow_at_stripe(checkout: Checkout, payment: Payment,
     be reached, the amount stays, and whatever the buyer pays beyond the live orders is
     refunded when the payment succeeds (`payouts.settlement`)."""
     gateway = gateways.get(payment.method)
-    if not isinstance(gateway, StripeGateway) or not payment.payment_intent_id:
+    if not isinstance(gateway, CardGateway) or not payment.payment_intent_id:
         return
     amount = to_minor(payment.amount, payment.currency)
     try:

@@ -1,5 +1,6 @@
 """Card checkouts: one PaymentIntent per checkout, refused (422) unless every supplier can be
-paid out, and Stripe errors answered 402/503 with nothing reserved or written."""
+paid out, and Stripe errors answered 402/502/503 with the checkout cancelled and nothing left
+reserved (the two steps themselves: test_stripe_checkout_steps.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ def _stock(client, supplier, listing_id):
 
 def _checkouts() -> int:
     return db.session.scalar(select(func.count()).select_from(Checkout))
+
+
+def _live_checkouts() -> int:
+    return db.session.scalar(select(func.count()).select_from(Checkout)
+                             .where(Checkout.status == "pending_payment"))
 
 
 def test_payment_intent_carries_exact_amount_group_and_metadata(client, fake, buyer, supplier):
@@ -113,9 +119,9 @@ def test_card_checkout_is_refused_when_stripe_is_not_enabled(client, app, buyer,
 
 
 @pytest.mark.parametrize(("failure", "status"), [
-    ("card_declined", 402), ("rate_limit", 503), ("api_error", 503),
+    ("card_declined", 402), ("invalid_request", 502), ("rate_limit", 503), ("api_error", 503),
 ])
-def test_stripe_errors_leave_nothing_behind(client, fake, buyer, supplier, failure, status):
+def test_stripe_errors_leave_nothing_reserved(client, fake, buyer, supplier, failure, status):
     onboard(client, fake, supplier)
     listing = stripe_listing(supplier, stock="100")
     before = _checkouts()
@@ -123,14 +129,15 @@ def test_stripe_errors_leave_nothing_behind(client, fake, buyer, supplier, failu
     response = card_checkout(client, buyer, (listing, "60"), key="erp-42")
     assert response.status_code == status, response.json
     assert response.json["code"] == status and response.json["message"]
-    assert _checkouts() == before
-    assert _stock(client, supplier, listing) == "100.000"  # the reservation rolled back
+    # The checkout had committed before Stripe was asked; it is cancelled, its stock back.
+    assert _checkouts() == before + 1 and _live_checkouts() == 0
+    assert _stock(client, supplier, listing) == "100.000"
     # The same request again (same Idempotency-Key) goes through once Stripe is back.
     retried = card_checkout(client, buyer, (listing, "60"), key="erp-42")
     assert retried.status_code == 201, retried.json
     assert _stock(client, supplier, listing) == "40.000"
     replay = card_checkout(client, buyer, (listing, "60"), key="erp-42")
-    assert replay.json["id"] == retried.json["id"]
+    assert replay.json == retried.json  # the client secret too, fetched again (never stored)
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert len(fake.calls("POST", "/v1/payment_intents")) == 2  # the failure, the success
 
@@ -147,6 +154,7 @@ def test_stripe_unreachable_is_503(client, app, fake, buyer, supplier, monkeypat
     response = card_checkout(client, buyer, (listing, "10"))
     assert response.status_code == 503
     assert _stock(client, supplier, listing) == "100.000"
+    assert _live_checkouts() == 0
 
 
 def test_card_checkouts_are_not_marked_paid_by_hand(client, fake, buyer, supplier, operator):

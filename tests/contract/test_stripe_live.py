@@ -25,7 +25,7 @@ def test_payment_intent_is_created_and_retrieved_in_test_mode():
     gateway = StripeGateway(client, fee_bps=300, webhook_secret="whsec_unused")
     checkout = SimpleNamespace(id=f"chk_contract_{uuid.uuid4().hex[:12]}", currency="CNY",
                                total=Decimal("12.34"), buyer_org_id="org_contract")
-    start = gateway.start_payment(checkout)
+    start = gateway.create_payment_intent(checkout)
     assert start.payment_intent_id and start.client_secret
     intent = client.v1.payment_intents.retrieve(start.payment_intent_id)
     assert intent.amount == 1234 and intent.currency == "cny"
@@ -33,7 +33,7 @@ def test_payment_intent_is_created_and_retrieved_in_test_mode():
     assert intent.metadata["checkout_id"] == checkout.id
     assert intent.status == "requires_payment_method" and intent.latest_charge is None
     # The same idempotency key answers the same intent.
-    assert gateway.start_payment(checkout).payment_intent_id == start.payment_intent_id
+    assert gateway.create_payment_intent(checkout).payment_intent_id == start.payment_intent_id
     assert gateway.client_secret_of(start.payment_intent_id) == start.client_secret
     # An order cancelled before payment lowers the amount; nothing left cancels the intent.
     gateway.reduce_payment(start.payment_intent_id, amount=1000, checkout_id=checkout.id)

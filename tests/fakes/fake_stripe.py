@@ -10,8 +10,10 @@ what is left, idempotency key reused with other parameters).
 
 Every request is recorded (`requests`: method, path, form fields decoded, Idempotency-Key).
 A repeated Idempotency-Key gets the first answer again, as on Stripe (`Idempotent-Replayed`).
-`fail_next("card_declined" | "rate_limit" | "api_error")` answers the next matching call with
-402 / 429 / 500 before anything is executed (so nothing is stored under its key). Tests move
+`fail_next("card_declined" | "rate_limit" | "api_error" | "invalid_request")` answers the next
+matching call with 402 / 429 / 500 / 400 before anything is executed (so nothing is stored under
+its key). `on_request(method, path, hook)` calls `hook(recorded)` in the server's thread
+before a matching request is answered (tests look at the database from there). Tests move
 objects along with `succeed`, `fail_payment` and `update_account`, build events with `event`,
 and sign and post them to the app with `deliver` (the real `t=…,v1=…` scheme).
 
@@ -29,6 +31,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,6 +50,8 @@ FAILURES = {
     "rate_limit": (429, {"type": "invalid_request_error", "code": "rate_limit",
                          "message": "Too many requests hit the API too quickly."}),
     "api_error": (500, {"type": "api_error", "message": "Something went wrong on Stripe's end."}),
+    "invalid_request": (400, {"type": "invalid_request_error", "code": "parameter_invalid",
+                              "message": "This request was refused."}),
 }
 
 
@@ -92,6 +97,7 @@ class FakeStripe:
         self.objects: dict[str, dict[str, dict[str, Any]]] = {}
         self._replies: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self._failures: list[dict[str, Any]] = []
+        self._hooks: list[tuple[str, str, Callable[[Recorded], None]]] = []
         self._server: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------------ server
@@ -140,6 +146,13 @@ class FakeStripe:
         with self._lock:
             self.requests.clear()
             self._failures.clear()
+            self._hooks.clear()
+
+    def on_request(self, method: str, path: str, hook: Callable[[Recorded], None]) -> None:
+        """Call `hook` (in the server's thread, before answering) for each `method` request
+        to exactly `path`, until `reset`."""
+        with self._lock:
+            self._hooks.append((method, path, hook))
 
     def fail_next(self, kind: str, *, times: int = 1, path: str | None = None,
                   after: int = 0) -> None:
@@ -163,6 +176,14 @@ class FakeStripe:
         form = dict(parse_qsl(body, keep_blank_values=True))
         key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
         record = Recorded(method, parts.path, form, key, dict(parse_qsl(parts.query)))
+        with self._lock:
+            hooks = [hook for m, path, hook in self._hooks
+                     if m == method and path == parts.path]
+        for hook in hooks:
+            try:
+                hook(record)
+            except Exception as exc:  # a failing hook is the test's bug: fail it loudly
+                self.bugs.append(f"hook for {method} {parts.path}: {exc!r}")
         with self._lock:
             self.requests.append(record)
             status, reply, replayed = self._answer(method, parts.path, form, record, key,

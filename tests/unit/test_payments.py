@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from payments import PaymentGateway, build_gateways
+from payments import CardGateway, PaymentGateway, build_gateways, card_gateway
 from payments.bank_transfer import (
     REFERENCE_ALPHABET,
     BankTransferGateway,
@@ -32,6 +32,12 @@ def every_gateway() -> list[object]:
 @pytest.mark.parametrize("gateway", every_gateway(), ids=lambda g: g.name)
 def test_every_gateway_satisfies_the_interface(gateway):
     assert isinstance(gateway, PaymentGateway)
+
+
+def test_bank_transfer_is_not_a_card_gateway():
+    gateways = build_gateways(CONFIG)
+    assert not isinstance(gateways["bank_transfer"], CardGateway)
+    assert card_gateway(gateways) is None
 
 
 def test_bank_transfer_is_built_from_configuration():

@@ -1,17 +1,10 @@
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.catalog.pricing import line_total, tier_errors, unit_price_for
-
-
-@dataclass
-class Tier:
-    min_quantity: Decimal
-    unit_price: Decimal
+from marketplace.catalog.pricing import Tier, line_total, tier_errors, unit_price_for
 
 
 def tiers(*pairs):

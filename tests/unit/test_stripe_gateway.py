@@ -3,6 +3,7 @@ idempotency keys, and how Stripe's errors come out. No database."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import time
@@ -15,14 +16,16 @@ import pytest
 import stripe
 
 from payments import (
+    CardGateway,
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
     PaymentUnavailable,
     StripeGateway,
+    WebhookRejected,
     build_gateways,
+    card_gateway,
 )
-from payments.stripe_gateway import WebhookRejected
 from tests.fakes import fake_stripe_fixtures as stripe_fixtures
 from tests.fakes.fake_stripe import sign
 
@@ -61,6 +64,31 @@ def test_stripe_gateway_satisfies_the_interface(gateway):
     assert gateway.name == "stripe" and gateway.fee_bps == 250
 
 
+def test_stripe_gateway_satisfies_the_card_interface(gateway):
+    assert isinstance(gateway, CardGateway)
+    # Every method of the protocol, with the same parameters (runtime_checkable only looks
+    # at the names).
+    for name, member in vars(CardGateway).items():
+        if callable(member) and not name.startswith("_"):
+            implemented = inspect.signature(getattr(StripeGateway, name))
+            assert implemented == inspect.signature(member), name
+
+
+def test_the_card_gateway_is_found_by_what_it_does(gateway):
+    gateways = build_gateways({**CONFIG, "STRIPE_API_BASE": "http://127.0.0.1:9"})
+    assert isinstance(card_gateway(gateways), StripeGateway)
+    assert card_gateway({"bank_transfer": gateways["bank_transfer"]}) is None
+    assert not isinstance(gateways["bank_transfer"], CardGateway)
+
+
+def test_start_payment_sends_nothing(gateway, fake):
+    """It runs while the checkout holds its stock locked: the intent comes later."""
+    start = gateway.start_payment(_checkout())
+    assert fake.requests == []
+    assert (start.method, start.status, start.payment_intent_id, start.client_secret) == (
+        "stripe", "pending", None, None)
+
+
 def test_stripe_needs_a_key(caplog):
     with caplog.at_level(logging.WARNING, logger="payments"):
         gateways = build_gateways({**CONFIG, "STRIPE_SECRET_KEY": ""})
@@ -78,8 +106,8 @@ def test_mypy_checks_payments_against_stripes_own_types():
     assert overrides[0].get("follow_imports", "normal") == "normal"
 
 
-def test_start_payment(gateway, fake):
-    start = gateway.start_payment(_checkout())
+def test_create_payment_intent(gateway, fake):
+    start = gateway.create_payment_intent(_checkout())
     [call] = fake.requests
     assert (call.method, call.path) == ("POST", "/v1/payment_intents")
     assert call.params == {"amount": "123456", "currency": "cny", "transfer_group": "chk_unit",
@@ -90,8 +118,8 @@ def test_start_payment(gateway, fake):
 
 
 def test_a_retry_sends_the_same_key_and_gets_the_same_intent(gateway, fake):
-    first = gateway.start_payment(_checkout("chk_retry"))
-    again = gateway.start_payment(_checkout("chk_retry"))
+    first = gateway.create_payment_intent(_checkout("chk_retry"))
+    again = gateway.create_payment_intent(_checkout("chk_retry"))
     assert again.payment_intent_id == first.payment_intent_id
     assert [c.idempotency_key for c in fake.requests] == ["checkout:chk_retry:payment_intent"] * 2
 
@@ -100,7 +128,7 @@ def test_the_sdk_retries_a_500_with_the_same_key(fake):
     gateway = build_gateways({**CONFIG, "STRIPE_API_BASE": fake.url,
                               "STRIPE_MAX_NETWORK_RETRIES": 1})["stripe"]
     fake.fail_next("api_error")
-    start = gateway.start_payment(_checkout("chk_sdk_retry"))
+    start = gateway.create_payment_intent(_checkout("chk_sdk_retry"))
     assert [(c.status, c.idempotency_key) for c in fake.requests] == [
         (500, "checkout:chk_sdk_retry:payment_intent"),
         (200, "checkout:chk_sdk_retry:payment_intent")]
@@ -114,13 +142,13 @@ def test_the_sdk_retries_a_500_with_the_same_key(fake):
 def test_stripe_errors_are_translated(gateway, fake, failure, error):
     fake.fail_next(failure)
     with pytest.raises(error):
-        gateway.start_payment(_checkout())
+        gateway.create_payment_intent(_checkout())
 
 
 def test_unreachable_stripe_is_unavailable():
     gateway = build_gateways({**CONFIG, "STRIPE_API_BASE": "http://127.0.0.1:9"})["stripe"]
     with pytest.raises(PaymentUnavailable):
-        gateway.start_payment(_checkout())
+        gateway.create_payment_intent(_checkout())
 
 
 def test_other_refusals_are_payment_errors(gateway, fake):
@@ -132,7 +160,7 @@ def test_other_refusals_are_payment_errors(gateway, fake):
 
 def test_transfer_refund_and_reversal(gateway, fake):
     account = gateway.create_account(organization_id="org_s", country="CN", name="平阴玫瑰")
-    start = gateway.start_payment(_checkout("chk_money", "1000.00"))
+    start = gateway.create_payment_intent(_checkout("chk_money", "1000.00"))
     charge = fake.succeed(start.payment_intent_id)["latest_charge"]
     assert gateway.charge_of(start.payment_intent_id) == charge
     share = gateway.split(Decimal("1000.00"), "CNY")
@@ -154,6 +182,21 @@ def test_transfer_refund_and_reversal(gateway, fake):
     [reversal] = fake.calls("POST", f"/v1/transfers/{transfer_id}/reversals")
     assert reversal.idempotency_key == "order:ord_m:transfer_reversal"
     assert [r.id for r in gateway.refunds_of_charge(charge)] == [result.reference]
+
+
+def test_reduce_and_cancel_the_payment(gateway, fake):
+    start = gateway.create_payment_intent(_checkout("chk_less", "100.00"))
+    gateway.reduce_payment(start.payment_intent_id, amount=6000, checkout_id="chk_less")
+    assert fake.objects["payment_intent"][start.payment_intent_id]["amount"] == 6000
+    gateway.reduce_payment(start.payment_intent_id, amount=0, checkout_id="chk_less")
+    [cancel] = fake.calls("POST", f"/v1/payment_intents/{start.payment_intent_id}/cancel")
+    assert cancel.idempotency_key == "checkout:chk_less:cancel"
+    assert fake.objects["payment_intent"][start.payment_intent_id]["status"] == "canceled"
+    # Cancelling again (the same key) replays; a closed intent cannot be lowered any more.
+    gateway.cancel_payment_intent(start.payment_intent_id, checkout_id="chk_less")
+    with pytest.raises(PaymentError) as refused:
+        gateway.reduce_payment(start.payment_intent_id, amount=5000, checkout_id="chk_less")
+    assert type(refused.value) is PaymentError
 
 
 def test_an_order_without_card_payment_cannot_be_refunded_by_card(gateway):

@@ -1,4 +1,5 @@
-"""The transactional outbox: every listing change leaves a row in the same transaction.
+"""The transactional outbox: every listing change leaves a row in the same transaction
+(written by `catalog.changes`, the one place a listing change is built).
 
 A row only says "listing X changed (now at version V)". Whoever drains it reads the
 listing's current state and upserts or deletes its document, so rows can be drained in
@@ -7,13 +8,11 @@ any order, twice, or late, and the index still converges on the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, insert, select
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.catalog.models import Listing
 from marketplace.db.clock import utcnow
 from marketplace.db.types import UTCDateTime
 from marketplace.extensions import db
@@ -36,25 +35,3 @@ class SearchOutboxEntry(db.Model):  # type: ignore[name-defined]
     # change of the listing writes a new row, which is drained normally.
     parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     last_error: Mapped[str | None] = mapped_column(Text())
-
-
-def enqueue(listing_id: str, version: int, change: str) -> None:
-    """Record a change of one listing in the current transaction."""
-    db.session.add(SearchOutboxEntry(listing_id=listing_id, listing_version=version,
-                                     change=change))
-    db.session.info[PENDING_FLAG] = True
-
-
-def enqueue_many(listing_ids: Iterable[str], change: str) -> None:
-    """Record changes made with bulk SQL (stock reservations), reading current versions."""
-    ids = sorted(set(listing_ids))
-    if not ids:
-        return
-    rows = db.session.execute(select(Listing.id, Listing.version).where(Listing.id.in_(ids)))
-    values = [
-        {"listing_id": lid, "listing_version": version, "change": change, "created_at": utcnow()}
-        for lid, version in rows
-    ]
-    if values:
-        db.session.execute(insert(SearchOutboxEntry), values)
-        db.session.info[PENDING_FLAG] = True
