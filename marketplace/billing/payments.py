@@ -11,7 +11,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.audit import record
 from marketplace.db.clock import utcnow
-from marketplace.db.status import claim
+from marketplace.db.status import set_status_if
 from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
 from marketplace.orders.events import add_event
@@ -27,7 +27,7 @@ def _settle(checkout: Checkout, *conditions: Any, actor: User | None, role: str,
     `paid` with an event, the payment → `paid`. None when the checkout was no longer
     awaiting payment. Runs inside the caller's transaction."""
     now = utcnow()
-    if not claim(checkout, CheckoutStatus.PENDING_PAYMENT, *conditions,
+    if not set_status_if(checkout, CheckoutStatus.PENDING_PAYMENT, *conditions,
                  status=CheckoutStatus.PAID.value, paid_at=now, updated_at=now):
         return None
     orders = db.session.scalars(
@@ -36,7 +36,7 @@ def _settle(checkout: Checkout, *conditions: Any, actor: User | None, role: str,
     ).all()
     paid = []
     for order in orders:
-        if claim(order, OrderStatus.PENDING_PAYMENT, status=OrderStatus.PAID.value,
+        if set_status_if(order, OrderStatus.PENDING_PAYMENT, status=OrderStatus.PAID.value,
                  paid_at=now, updated_at=now):
             add_event(order, OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, actor=actor,
                       role=role, at=now, details=details)

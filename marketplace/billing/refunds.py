@@ -10,8 +10,8 @@ from marketplace.audit import record
 from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from marketplace.orders.models import Checkout, Order, Refund
+from marketplace.orders.services import give_back_stock, move, prepare
 from marketplace.orders.states import OrderStatus, PaymentStatus
-from marketplace.orders.transitions import give_back_stock, move, prepare
 from marketplace.web.errors import Conflict
 from payments.interface import PaymentGateway
 

@@ -18,7 +18,7 @@ from marketplace.accounts.models import User
 from marketplace.audit import AuditLogEntry, record
 from marketplace.billing.payments import confirm_card_payment
 from marketplace.billing.payout_accounts import destinations
-from marketplace.db.status import claim
+from marketplace.db.status import set_status_if
 from marketplace.extensions import db
 from marketplace.orders.models import Checkout, Order, Payment, Refund
 from marketplace.orders.states import CheckoutStatus, OrderStatus, PaymentStatus
@@ -66,7 +66,7 @@ def payment_succeeded(intent: dict[str, Any], gateway: CardGateway) -> str:
         _transfer(order, charge_id, gateway)
     due = sum((to_minor(order.subtotal, order.currency) for order in paid), 0)
     if received > due:  # orders cancelled after the intent was created: give the rest back
-        _give_back(checkout, intent["id"], received - due, "excess_refund",
+        _refund_to_buyer(checkout, intent["id"], received - due, "excess_refund",
                    "orders cancelled before payment", gateway)
     return "processed"
 
@@ -130,14 +130,14 @@ def retry_transfer(order: Order, operator: User, gateway: CardGateway) -> Order:
 def _refund_late_payment(checkout: Checkout, payment: Payment, received: int,
                          gateway: CardGateway) -> None:
     """Paid after the checkout expired or was cancelled (its stock is gone): refund it all."""
-    refund = _give_back(checkout, payment.payment_intent_id or "", received, "late_refund",
+    refund = _refund_to_buyer(checkout, payment.payment_intent_id or "", received, "late_refund",
                         f"checkout {checkout.status}", gateway)
     if refund is not None:
         payment.status = PaymentStatus.REFUNDED.value
         payment.amount_refunded = from_minor(received, checkout.currency)
 
 
-def _give_back(checkout: Checkout, payment_intent_id: str, amount: int, operation: str,
+def _refund_to_buyer(checkout: Checkout, payment_intent_id: str, amount: int, operation: str,
                reason: str, gateway: CardGateway) -> CardRefund | None:
     """Refund money no order is owed (audit-logged). An outage propagates (the event is
     retried); a refusal is left to operators."""
@@ -170,7 +170,7 @@ def payment_failed(intent: dict[str, Any]) -> str:
     if payment is None:
         return "unmatched"
     error = intent.get("last_payment_error") or {}
-    if claim(payment, PaymentStatus.PENDING, status=PaymentStatus.FAILED.value):
+    if set_status_if(payment, PaymentStatus.PENDING, status=PaymentStatus.FAILED.value):
         logger.info("Card payment of checkout %s failed: %s", payment.checkout_id,
                     error.get("message") or error.get("code"))
     return "processed"

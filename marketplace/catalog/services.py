@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import Organization, OrgKind
+from marketplace.accounts.services import Principal
 from marketplace.catalog import editing
 from marketplace.catalog.changes import touch_listings
 from marketplace.catalog.models import Listing
@@ -25,16 +26,6 @@ from marketplace.db.clock import utcnow
 from marketplace.db.ids import new_id
 from marketplace.extensions import db
 from marketplace.web.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
-
-
-class Viewer(Protocol):
-    """Who is asking (`accounts.auth.Principal` fits); None means anonymous."""
-
-    @property
-    def org_id(self) -> str | None: ...
-
-    @property
-    def is_operator(self) -> bool: ...
 
 
 def listing_changed(listing: Listing, change: str) -> None:
@@ -56,7 +47,7 @@ def listing_changed(listing: Listing, change: str) -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def _can_see(listing: Listing, viewer: Viewer | None) -> bool:
+def _can_see(listing: Listing, viewer: Principal | None) -> bool:
     if listing.status == ListingStatus.PUBLISHED:
         return True
     if viewer is None:
@@ -64,7 +55,7 @@ def _can_see(listing: Listing, viewer: Viewer | None) -> bool:
     return viewer.is_operator or viewer.org_id == listing.supplier_id
 
 
-def get_listing(listing_id: str, viewer: Viewer | None) -> Listing:
+def get_listing(listing_id: str, viewer: Principal | None) -> Listing:
     listing = db.session.get(Listing, listing_id)
     if listing is None or not _can_see(listing, viewer):
         raise NotFound("Listing not found.")
@@ -83,7 +74,7 @@ def lock_listing(listing_id: str) -> Listing | None:
     return db.session.scalar(stmt)
 
 
-def _own_listing(listing_id: str, viewer: Viewer) -> Listing:
+def _own_listing(listing_id: str, viewer: Principal) -> Listing:
     listing = lock_listing(listing_id)
     if listing is None or not _can_see(listing, viewer):
         raise NotFound("Listing not found.")
@@ -100,7 +91,7 @@ def own_listings_query(org_id: str, status: str | None = None) -> Select[tuple[L
     return stmt.order_by(Listing.created_at.desc(), Listing.id.desc())
 
 
-def quote(listing_id: str, viewer: Viewer | None, quantity: Decimal) -> dict[str, Any]:
+def quote(listing_id: str, viewer: Principal | None, quantity: Decimal) -> dict[str, Any]:
     """The unit price and subtotal for `quantity`, exactly as checkout will charge them."""
     listing = get_listing(listing_id, viewer)
     unit_price = unit_price_for(listing.tiers, quantity)
@@ -171,7 +162,7 @@ def _send_to_review(listing: Listing) -> None:
 
 def update_listing(
     listing_id: str,
-    viewer: Viewer,
+    viewer: Principal,
     data: Mapping[str, Any],
     *,
     if_match: Collection[int] | None = None,
@@ -215,7 +206,7 @@ def update_listing(
     return listing
 
 
-def submit_listing(listing_id: str, viewer: Viewer) -> Listing:
+def submit_listing(listing_id: str, viewer: Principal) -> Listing:
     """Send a draft (or a rejected listing) to operator review, with pre-screen flags."""
     listing = _own_listing(listing_id, viewer)
     if listing.status not in (ListingStatus.DRAFT, ListingStatus.REJECTED):
@@ -229,7 +220,7 @@ def submit_listing(listing_id: str, viewer: Viewer) -> Listing:
     return listing
 
 
-def archive_listing(listing_id: str, viewer: Viewer) -> Listing:
+def archive_listing(listing_id: str, viewer: Principal) -> Listing:
     """Withdraw a listing for good (any status); it leaves search and cannot be edited."""
     listing = _own_listing(listing_id, viewer)
     if listing.status == ListingStatus.ARCHIVED:

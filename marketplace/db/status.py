@@ -1,6 +1,6 @@
 """Compare-and-set status changes: the row moves only if it is still in the state we read.
 
-Every status change of a checkout, order, payment or sample request goes through `claim`,
+Every status change of a checkout, order, payment or sample request goes through `set_status_if`,
 so of two concurrent actors (expiry and a buyer's cancel, two `orders expire` runs, mark-paid
 and expiry) exactly one wins and the other sees `False`.
 """
@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from marketplace.extensions import db
 
 
-def claim(obj: Any, expected: str | Iterable[str], *conditions: Any, **values: Any) -> bool:
+def set_status_if(obj: Any, expected: str | Iterable[str], *conditions: Any, **values: Any) -> bool:
     """`UPDATE <table> SET **values WHERE id = obj.id AND status IN expected [AND …]`.
 
     On success the new values are also set on `obj` (without another write).

@@ -83,7 +83,7 @@ def place_checkout(
                             f"Payment method {data['payment_method']!r} is not enabled.")
     card = gateway if isinstance(gateway, CardGateway) else None
     try:
-        if idempotency_key and not idempotency.claim(buyer_id, idempotency_key, digest):
+        if idempotency_key and not idempotency.reserve_key(buyer_id, idempotency_key, digest):
             # A concurrent request with this key committed first: answer what it answered.
             found = idempotency.find(buyer_id, idempotency_key)
             if found is None:  # its card payment failed and gave the key back meanwhile

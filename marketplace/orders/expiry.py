@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from marketplace.catalog.stock import change_stock, lines_quantities
 from marketplace.db.clock import utcnow
-from marketplace.db.status import claim
+from marketplace.db.status import set_status_if
 from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
 from marketplace.orders.events import add_event
@@ -60,11 +60,11 @@ def end_unpaid(checkout: Checkout, *conditions: Any, status: CheckoutStatus,
     finds the checkout, or its payment, changed)."""
     try:
         with db.session.begin_nested():
-            if not claim(checkout, CheckoutStatus.PENDING_PAYMENT, *conditions,
+            if not set_status_if(checkout, CheckoutStatus.PENDING_PAYMENT, *conditions,
                          status=status.value, updated_at=now):
                 return False
             payment = checkout.payment
-            moved = payment is not None and not claim(
+            moved = payment is not None and not set_status_if(
                 payment, (PaymentStatus.PENDING, PaymentStatus.FAILED), *payment_conditions,
                 status=payment_status.value, updated_at=now, **payment_values)
             if moved and payment_conditions:
@@ -75,7 +75,7 @@ def end_unpaid(checkout: Checkout, *conditions: Any, status: CheckoutStatus,
                 .execution_options(populate_existing=True)
             ).all()
             for order in orders:
-                if not claim(order, OrderStatus.PENDING_PAYMENT,
+                if not set_status_if(order, OrderStatus.PENDING_PAYMENT,
                              status=OrderStatus.CANCELLED.value, cancelled_at=now,
                              updated_at=now):
                     continue
@@ -84,7 +84,7 @@ def end_unpaid(checkout: Checkout, *conditions: Any, status: CheckoutStatus,
                 cancelled.append(order)
             change_stock(lines_quantities(line for order in cancelled for line in order.lines))
     except _PaymentMoved:
-        db.session.expire(checkout)  # `claim` had set the status the savepoint undid
+        db.session.expire(checkout)  # `set_status_if` had set the status the savepoint undid
         return False
     return True
 

@@ -67,7 +67,7 @@ def still_placing() -> Conflict:
                     "moment to get its answer.")
 
 
-def claim(buyer_org_id: str, key: str, digest: str) -> bool:
+def reserve_key(buyer_org_id: str, key: str, digest: str) -> bool:
     """Insert the record first; False when a concurrent request with the key committed it.
 
     On PostgreSQL the insert waits on the unique index for a concurrent transaction with

@@ -9,7 +9,7 @@ from flask import current_app, jsonify
 from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import current_principal, login_required, org_kind_required
-from marketplace.orders import queries, transitions
+from marketplace.orders import queries, services
 from marketplace.orders.checkout import place_checkout
 from marketplace.orders.client_secret import buyer_client_secret
 from marketplace.orders.schemas import (
@@ -122,7 +122,7 @@ def get_order(order_id: str) -> Any:
 def cancel_order(order_id: str) -> Any:
     """Buyer: cancel an unpaid order; its stock returns."""
     principal = current_principal()
-    return transitions.cancel(queries.get_order(principal, order_id), principal.user,
+    return services.cancel(queries.get_order(principal, order_id), principal.user,
                               gateways())
 
 
@@ -135,7 +135,7 @@ def cancel_order(order_id: str) -> Any:
 def ship_order(data: dict[str, str], order_id: str) -> Any:
     """Supplier: ship a paid order with carrier and tracking number."""
     principal = current_principal()
-    return transitions.ship(queries.get_order(principal, order_id), principal.user,
+    return services.ship(queries.get_order(principal, order_id), principal.user,
                             carrier=data["carrier"], tracking_number=data["tracking_number"])
 
 
@@ -147,4 +147,4 @@ def ship_order(data: dict[str, str], order_id: str) -> Any:
 def confirm_delivery(order_id: str) -> Any:
     """Buyer: the goods arrived."""
     principal = current_principal()
-    return transitions.confirm_delivery(queries.get_order(principal, order_id), principal.user)
+    return services.confirm_delivery(queries.get_order(principal, order_id), principal.user)

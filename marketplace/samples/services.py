@@ -18,7 +18,7 @@ from marketplace.accounts.services import Principal
 from marketplace.catalog.models import Listing
 from marketplace.catalog.vocabulary import ListingStatus
 from marketplace.db.clock import utcnow
-from marketplace.db.status import claim
+from marketplace.db.status import set_status_if
 from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
 from marketplace.samples.models import (
@@ -108,7 +108,7 @@ def act(sample: SampleRequest, principal: Principal, action: str, **fields: str)
     values: dict[str, Any] = {name: value.strip() for name, value in fields.items()}
     if action == "decline":
         values = {"decline_reason": values["reason"]}
-    if not claim(sample, sample.status, status=target.value, updated_at=now, **{stamp: now},
+    if not set_status_if(sample, sample.status, status=target.value, updated_at=now, **{stamp: now},
                  **values):
         raise Conflict("The sample request changed at the same time; reload it.")
     db.session.commit()

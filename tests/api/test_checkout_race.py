@@ -2,7 +2,7 @@
 
 These tests commit for real, so they use their own app and database (`race_app`, not the
 rolled-back `app` of conftest): a dedicated PostgreSQL database, and a SQLite file in WAL
-mode (writers serialise on SQLite's lock; `orders.tx.begin_write` makes them wait for it
+mode (writers serialise on SQLite's lock; `db.transactions.begin_write` makes them wait for it
 instead of failing).
 """
 

@@ -1,7 +1,8 @@
-"""Order status changes after checkout (API.md): cancel (buyer, before payment), ship
+"""Order services after checkout (API.md): cancel (buyer, before payment), ship
 (supplier, paid orders), confirm delivery (buyer). Refunds are billing's (`billing.refunds`).
 
-Each change claims the order row with a compare-and-set on its status, writes one
+Placing a checkout is `orders.checkout` (the hot path). Each change here moves the order
+row with a compare-and-set on its status (`db.status.set_status_if`), writes one
 `OrderEvent`, and commits once. Illegal moves answer 409.
 """
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.catalog.stock import change_stock, lines_quantities
 from marketplace.db.clock import utcnow
-from marketplace.db.status import claim
+from marketplace.db.status import set_status_if
 from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
 from marketplace.orders.events import add_event
@@ -50,7 +51,7 @@ def move(order: Order, current: OrderStatus, to: OrderStatus, *, actor: User | N
           role: str, details: dict[str, object] | None = None, **values: object) -> None:
     now = utcnow()
     stamp = {f"{to.value}_at": now} if hasattr(Order, f"{to.value}_at") else {}
-    if not claim(order, current, status=to.value, updated_at=now, **stamp, **values):
+    if not set_status_if(order, current, status=to.value, updated_at=now, **stamp, **values):
         raise Conflict("The order changed at the same time; reload it and try again.")
     add_event(order, current, to, actor=actor, role=role, at=now, details=details)
 
@@ -74,7 +75,7 @@ def cancel(order: Order, user: User,
     now = utcnow()
     with db.session.begin_nested():
         # Lock the checkout first so mark-paid and expiry see this cancellation whole.
-        if not claim(checkout, CheckoutStatus.PENDING_PAYMENT, updated_at=now):
+        if not set_status_if(checkout, CheckoutStatus.PENDING_PAYMENT, updated_at=now):
             raise Conflict("The checkout is no longer awaiting payment.")
         move(order, current, OrderStatus.CANCELLED, actor=user, role="buyer")
         give_back_stock(order)
@@ -89,7 +90,7 @@ def cancel(order: Order, user: User,
             if not live:
                 payment.status = PaymentStatus.CANCELLED.value
         if not live:
-            claim(checkout, CheckoutStatus.PENDING_PAYMENT,
+            set_status_if(checkout, CheckoutStatus.PENDING_PAYMENT,
                   status=CheckoutStatus.CANCELLED.value, updated_at=now)
     db.session.commit()
     if payment is not None and gateways:
