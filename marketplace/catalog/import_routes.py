@@ -94,8 +94,12 @@ def import_listings(files: dict[str, Any], args: dict[str, Any]) -> importer.Imp
     `,`; `price_tiers` as `min_quantity:unit_price` pairs (`25:180.00;100:160.00`);
     `specifications` as `parameter=value@method` items separated by `;` (method optional).
     Booleans: true/false, yes/no, 1/0, 是/否. Empty cells leave a field out. Unknown or
-    missing required columns, more than IMPORT_MAX_ROWS (10,000) rows, or an unreadable file
-    refuse the whole file with 422.
+    missing required columns, more than IMPORT_MAX_ROWS (10,000) data rows, more than
+    IMPORT_MAX_BLANK_ROWS (10,000) blank rows (rows an XLSX sheet skips count too), more than
+    IMPORT_MAX_CELLS (500,000) cells, an XLSX file inflating past
+    IMPORT_MAX_UNCOMPRESSED_BYTES (50 MB) or with a part compressed more than
+    IMPORT_MAX_COMPRESSION_RATIO (100:1), or an unreadable file refuse the whole file with
+    422; reading stops at the first row past a limit.
     """
     limit = current_app.config["IMPORT_MAX_BYTES"]
     content = files["file"].read(limit + 1)
@@ -103,9 +107,16 @@ def import_listings(files: dict[str, Any], args: dict[str, Any]) -> importer.Imp
         abort(413, message=_too_large_message(limit))
     supplier = current_principal().organization
     assert supplier is not None  # org_kind_required guarantees it
+    config = current_app.config
+    limits = importer.SheetLimits(
+        max_blank_rows=config["IMPORT_MAX_BLANK_ROWS"],
+        max_cells=config["IMPORT_MAX_CELLS"],
+        max_uncompressed_bytes=config["IMPORT_MAX_UNCOMPRESSED_BYTES"],
+        max_compression_ratio=config["IMPORT_MAX_COMPRESSION_RATIO"],
+    )
     try:
         return importer.import_listings(
-            supplier, content, max_rows=current_app.config["IMPORT_MAX_ROWS"],
+            supplier, content, max_rows=config["IMPORT_MAX_ROWS"], limits=limits,
             dry_run=args["dry_run"],
         )
     except importer.ImportFileError as exc:

@@ -3,7 +3,9 @@
 Every row is turned into the same dict a JSON client would send and loaded with
 `ListingInputSchema`, so an imported listing obeys exactly the rules of `POST /listings`.
 Problems with a single row become `{row, field, message}` entries and never block the other
-rows; problems with the file itself (encoding, format, headers, size) raise `ImportFileError`.
+rows; problems with the file itself (encoding, format, headers, size, the limits of
+`SheetLimits`) raise `ImportFileError`. The reader keeps only the template's columns (a value
+right of them is reported as a row error) and stops at the first row past a limit.
 
 Parsing (`parse_listings`) touches neither Flask nor the database; `import_listings` adds the
 valid rows as drafts in one transaction.
@@ -24,7 +26,13 @@ from openpyxl.utils import get_column_letter
 from marketplace.accounts.models import Organization
 from marketplace.catalog.schemas import ListingInputSchema
 from marketplace.catalog.services import add_draft_listing
-from marketplace.catalog.spreadsheet import ImportFileError, cell_text, read_rows
+from marketplace.catalog.spreadsheet import (
+    ImportFileError,
+    SheetLimits,
+    SheetRow,
+    cell_text,
+    read_rows,
+)
 from marketplace.catalog.vocabulary import (
     CATEGORIES,
     CERTIFICATIONS,
@@ -71,12 +79,21 @@ _CANONICAL = {
 _LIST_SPLIT = re.compile(r"[;|,；，、]")
 _PAIR_SPLIT = re.compile(r"[;；\n]")
 _ITEM_NOUN = {"price_tiers": "tier", "specifications": "specification"}
+# Messages quote the offending text; an XLSX cell can hold 32,767 characters, and one shared
+# string can fill a cell in every row, so a quoted value must not grow the report that much.
+MAX_MESSAGE_CHARS = 500
+_NO_HEADER = "This column has no header; its value cannot be imported."
+
 
 @dataclass(frozen=True)
 class RowError:
     row: int  # spreadsheet row number: the header is row 1
     field: str  # column name
     message: str
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "message", self.message[:MAX_MESSAGE_CHARS - 1] + "…")
 
 
 @dataclass(frozen=True)
@@ -104,27 +121,26 @@ class ImportReport:
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_listings(content: bytes, *, max_rows: int) -> ParseResult:
-    """Validate every row; raise ImportFileError when the file itself is unusable."""
-    rows = (
-        (number, [cell_text(cell) for cell in cells]) for number, cells in read_rows(content)
-    )
+def parse_listings(content: bytes, *, max_rows: int,
+                   limits: SheetLimits | None = None) -> ParseResult:
+    """Validate every row; raise ImportFileError when the file itself is unusable.
+
+    At most `max_rows` data rows (the header is the first non-blank row); blank rows are
+    skipped, up to `limits.max_blank_rows` of them.
+    """
+    rows = read_rows(content, max_columns=len(COLUMNS), max_data_rows=max_rows, limits=limits)
     header: list[str] | None = None
     result = ParseResult()
     schema = ListingInputSchema()
-    data_rows = 0
-    for number, cells in rows:
-        if not any(cells):
-            continue  # blank rows (also before the header) are skipped silently
+    for row in rows:
+        number, cells = row.number, [cell_text(cell) for cell in row.cells]
         if header is None:
-            header = _check_header(cells)
+            header = _check_header(cells, row)
             continue
-        data_rows += 1
-        if data_rows > max_rows:
-            raise ImportFileError(
-                f"The file has more than {max_rows} data rows; split it into smaller files."
-            )
         data, errors = _row_to_input(number, header, cells)
+        if row.overflow is not None:
+            errors.append(RowError(number, f"column {get_column_letter(row.overflow[0])}",
+                                   _NO_HEADER))
         try:
             loaded = schema.load(data)
         except ValidationError as exc:
@@ -143,7 +159,14 @@ def parse_listings(content: bytes, *, max_rows: int) -> ParseResult:
     return result
 
 
-def _check_header(cells: list[str]) -> list[str]:
+def _check_header(cells: list[str], row: SheetRow) -> list[str]:
+    if row.overflow is not None:
+        column, value = row.overflow
+        raise ImportFileError(
+            f"Column {get_column_letter(column)} ({cell_text(value)[:100]!r}) is right of the "
+            f"last column an import file may use: at most {len(COLUMNS)} columns, one per "
+            "template field; remove empty or extra columns."
+        )
     names = [cell.strip().lstrip("\ufeff").strip() for cell in cells]
     header = [name.lower() for name in names]
     unknown = [name for name in names if name and name.lower() not in COLUMNS]
@@ -171,8 +194,7 @@ def _row_to_input(number: int, header: list[str],
             continue
         column = header[index] if index < len(header) else ""
         if not column:
-            errors.append(RowError(number, f"column {get_column_letter(index + 1)}",
-                                   "This column has no header; its value cannot be imported."))
+            errors.append(RowError(number, f"column {get_column_letter(index + 1)}", _NO_HEADER))
             continue
         try:
             value = _convert(column, text)
@@ -270,7 +292,7 @@ def _prefixed(column: str, path: tuple[Any, ...], message: str) -> str:
 
 
 def import_listings(supplier: Organization, content: bytes, *, max_rows: int,
-                    dry_run: bool = False) -> ImportReport:
+                    limits: SheetLimits | None = None, dry_run: bool = False) -> ImportReport:
     """Create a draft per valid row, all in one transaction (dry run: nothing is written).
 
     A dry run goes through `add_draft_listing` too (inside a savepoint that is rolled back),
@@ -278,7 +300,7 @@ def import_listings(supplier: Organization, content: bytes, *, max_rows: int,
     `add_draft_listing` raises its `DomainError`s before it adds anything, and a savepoint per
     row would nearly double the time of a 10,000-row import on PostgreSQL (bench/README.md).
     """
-    parsed = parse_listings(content, max_rows=max_rows)
+    parsed = parse_listings(content, max_rows=max_rows, limits=limits)
     errors = list(parsed.errors)
     failed = parsed.failed
     listing_ids: list[str] = []
