@@ -1,32 +1,66 @@
-"""Marshmallow fields for exact decimals.
+"""Marshmallow fields for exact decimals and strict integers.
 
 Requests may send `"180.00"` or `180`; responses always carry strings with a fixed
 number of places (`"180.00"`, `"25.000"`) so no client ever parses a float.
+
+Numbers are read strictly: a string must be spelled with ASCII digits (`"５"`, `"٣"` and
+`"1_000"`, which Python's `Decimal()` and `int()` accept, are refused), and an integer must
+be an integer (`1.9` is refused rather than truncated to 1).
 """
 
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
 MAX_AMOUNT = Decimal("1000000000")  # 1e9: far above any single ingredient price or quantity
+# `[0-9]`, not `\d`: in Python `\d` matches every Unicode decimal digit.
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
+
+
+def loose_integer(value: Any) -> bool:
+    """Whether `value` is one that marshmallow's `Integer` would accept but should not: a
+    float with a fraction (it would truncate it), infinity or NaN, or a string that is not
+    ASCII digits with an optional minus sign (`"５"`, `" 7"`, `"1_000"`, `"+3"`).
+
+    Integral floats (`7.0`, which JSON Schema counts as an integer) and ASCII digit
+    strings (query strings, spreadsheet cells) are accepted. Values of other types are left
+    to the field, which refuses them."""
+    if isinstance(value, float):
+        return not value.is_integer()
+    if isinstance(value, str):
+        return _INTEGER_TEXT.fullmatch(value) is None
+    return False
+
+
+class StrictInteger(fields.Integer):
+    """An integer that is an integer: refuses what `loose_integer` describes. (The base
+    `Schema` applies the same check to every plain `fields.Integer` it loads.)"""
+
+    def _validated(self, value: Any) -> int:
+        if loose_integer(value):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
 
 
 def decimal_pattern(places: int, *, positive: bool = False, signed: bool = False) -> str:
     """A regex for exactly the strings `ExactDecimal` accepts (up to MAX_AMOUNT), so that
     clients and the fuzzer can tell valid input from invalid input by the document."""
-    fraction = rf"(\.\d{{1,{places}}})?"
+    # `[0-9]`, not `\d`: Python's `\d` (which generators of examples use) is any Unicode digit.
+    fraction = rf"(\.[0-9]{{1,{places}}})?"
     maximum = rf"1000000000(\.0{{1,{places}}})?"
     if positive:
         # 0.001 .. 0.999: the first non-zero digit at each fraction position.
-        tiny = "|".join("0" * k + "[1-9]" + (rf"\d{{0,{places - 1 - k}}}" if k < places - 1 else "")
-                        for k in range(places))
-        body = rf"0{{0,8}}[1-9]\d{{0,8}}{fraction}|0{{1,9}}\.({tiny})|{maximum}"
+        tiny = "|".join("0" * k + "[1-9]" + (rf"[0-9]{{0,{places - 1 - k}}}" if k < places - 1
+                                             else "") for k in range(places))
+        body = rf"0{{0,8}}[1-9][0-9]{{0,8}}{fraction}|0{{1,9}}\.({tiny})|{maximum}"
     else:
-        body = rf"\d{{1,9}}{fraction}|{maximum}"
+        body = rf"[0-9]{{1,9}}{fraction}|{maximum}"
     return rf"^{'-?' if signed and not positive else ''}({body})$"
 
 
@@ -70,6 +104,11 @@ class ExactDecimal(fields.Decimal):
             raise self.make_error("invalid")
         if isinstance(value, str):
             value = value.strip()
+            # Decimal() also reads "٣", "1_000", "1e3", "+5", ".5" and "NaN".
+            if _DECIMAL_TEXT.fullmatch(value) is None:
+                raise self.make_error("invalid")
+        elif not isinstance(value, int | float | Decimal):
+            raise self.make_error("invalid")
         try:
             number = Decimal(str(value))
         except (decimal.InvalidOperation, TypeError, ValueError) as exc:

@@ -11,8 +11,8 @@ import re
 
 from marshmallow import ValidationError
 
-_CAS_RE = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
-_EC_RE = re.compile(r"^(\d{3})-(\d{3})-(\d)$")
+_CAS_RE = re.compile(r"^([0-9]{2,7})-([0-9]{2})-([0-9])\Z")
+_EC_RE = re.compile(r"^([0-9]{3})-([0-9]{3})-([0-9])\Z")
 
 # GB 32100-2015: the 31 characters allowed in a 统一社会信用代码 (no I, O, S, V, Z).
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
