@@ -27,7 +27,7 @@ from marketplace.catalog.search_routes import blp as search_blp
 from marketplace.config import load_settings
 from marketplace.db.sqlite import configure_sqlite_engine
 from marketplace.demo.cli import demo_cli
-from marketplace.extensions import db, limiter, migrate
+from marketplace.extensions import db, limiter, migrate, trust_proxies
 from marketplace.moderation.routes import blp as moderation_blp
 from marketplace.orders.cli import orders_cli
 from marketplace.orders.routes import blp as orders_blp
@@ -35,6 +35,7 @@ from marketplace.samples.routes import blp as samples_blp
 from marketplace.web.errors import register_error_handlers
 from marketplace.web.health import blp as health_blp
 from marketplace.web.ids import OpaqueIdConverter, opaque_id_param_schema
+from marketplace.web.json import install_json
 from marketplace.web.sessions import NoCookieSessions
 from payments import build_gateways
 from search import build_backend
@@ -51,14 +52,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(app.instance_path))
     if config:
         app.config.update(config)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese text as-is
     app.session_interface = NoCookieSessions()
+    trust_proxies(app)  # the client address from X-Forwarded-For (MARKETPLACE_TRUSTED_PROXIES)
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite_engine(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)
+    install_json(app)  # Chinese text as-is; request JSON parsed safely (after rate limits)
 
     api = Api(app)
     api.spec.components.security_scheme(

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 
 class ConfigError(RuntimeError):
     """A required setting is missing or malformed."""
@@ -32,6 +34,18 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _rate_limits(env: Mapping[str, str], name: str, default: str, *,
+                 fallback: str | None = None) -> str:
+    """A limit in Flask-Limiter's notation (`5 per minute;20 per hour`), checked now."""
+    raw = env.get(name) or (env.get(fallback) if fallback else None) or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be limits such as '5 per minute;20 per hour', "
+                          f"got {raw!r}") from exc
+    return raw
 
 
 def load_settings(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -55,6 +69,10 @@ def load_settings(instance_path: str, env: Mapping[str, str] | None = None) -> d
         for g in env.get("MARKETPLACE_PAYMENT_GATEWAYS", default_gateways).split(",")
         if g.strip()
     ]
+
+    trusted_proxies = _int(env, "MARKETPLACE_TRUSTED_PROXIES", 0)
+    if trusted_proxies < 0:
+        raise ConfigError(f"MARKETPLACE_TRUSTED_PROXIES must be 0 or more, got {trusted_proxies}")
 
     return {
         "ENV_NAME": env.get("MARKETPLACE_ENV", "development"),
@@ -82,10 +100,32 @@ def load_settings(instance_path: str, env: Mapping[str, str] | None = None) -> d
         "PLATFORM_FEE_BPS": _int(env, "MARKETPLACE_PLATFORM_FEE_BPS", 300),
         "CHECKOUT_TTL_MINUTES": _int(env, "MARKETPLACE_CHECKOUT_TTL_MINUTES", 60),
         "TOKEN_TTL_HOURS": _int(env, "MARKETPLACE_TOKEN_TTL_HOURS", 24 * 30),
+        # Flask-Limiter's storage. Failed logins are counted there when it is Redis
+        # (redis://, rediss://, redis+sentinel://, redis+cluster://), else in the database.
         "RATELIMIT_STORAGE_URI": env.get("MARKETPLACE_RATELIMIT_STORAGE_URL", "memory://"),
-        "LOGIN_RATE_LIMIT": env.get("MARKETPLACE_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # Failed logins allowed per account (e-mail) and per client address; the address
+        # limit is looser, so one attacker does not lock out an office behind one NAT.
+        # MARKETPLACE_LOGIN_RATE_LIMIT is the address limit's former name.
+        "LOGIN_ACCOUNT_LIMIT": _rate_limits(env, "MARKETPLACE_LOGIN_ACCOUNT_LIMIT",
+                                            "5 per minute;20 per hour"),
+        "LOGIN_ADDRESS_LIMIT": _rate_limits(env, "MARKETPLACE_LOGIN_ADDRESS_LIMIT",
+                                            "50 per minute;300 per hour",
+                                            fallback="MARKETPLACE_LOGIN_RATE_LIMIT"),
+        # Reverse proxies in front of the app whose X-Forwarded-For entries are believed
+        # (the client address is the one the outermost trusted proxy saw); 0 ignores the
+        # header, which a client can set to anything.
+        "TRUSTED_PROXIES": trusted_proxies,
         "IMPORT_MAX_BYTES": _int(env, "MARKETPLACE_IMPORT_MAX_BYTES", 5 * 1024 * 1024),
         "IMPORT_MAX_ROWS": _int(env, "MARKETPLACE_IMPORT_MAX_ROWS", 10_000),
+        # Bounds on the work one import file may cause, whatever it declares (an XLSX sheet
+        # can claim a million rows in 2 KB): blank rows, cells read, inflated XLSX size, and
+        # the compression ratio of any XLSX part of 1 MiB or more.
+        "IMPORT_MAX_BLANK_ROWS": _int(env, "MARKETPLACE_IMPORT_MAX_BLANK_ROWS", 10_000),
+        "IMPORT_MAX_CELLS": _int(env, "MARKETPLACE_IMPORT_MAX_CELLS", 500_000),
+        "IMPORT_MAX_UNCOMPRESSED_BYTES": _int(env, "MARKETPLACE_IMPORT_MAX_UNCOMPRESSED_BYTES",
+                                              50 * 1024 * 1024),
+        "IMPORT_MAX_COMPRESSION_RATIO": _int(env, "MARKETPLACE_IMPORT_MAX_COMPRESSION_RATIO",
+                                             100),
         "BANK_ACCOUNT_NAME": env.get("MARKETPLACE_BANK_ACCOUNT_NAME", "美谷原料科技有限公司"),
         "BANK_ACCOUNT_NUMBER": env.get("MARKETPLACE_BANK_ACCOUNT_NUMBER", "6222 0000 0000 0000"),
         "BANK_NAME": env.get("MARKETPLACE_BANK_NAME", "中国工商银行 济南分行"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -11,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -43,4 +45,28 @@ class Session(FlaskSession):
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
+# Keyed by `request.remote_addr`: the client's address, read from X-Forwarded-For only
+# through MARKETPLACE_TRUSTED_PROXIES proxies (werkzeug's ProxyFix, in `create_app`).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+#: Endpoints that declare a Flask-Limiter limit. Every other request skips the limiter's
+#: per-request limit resolution (a few percent of a checkout's CPU). None today: failed
+#: logins are counted by `accounts.throttle`, in the database or Redis, shared by every
+#: worker; add an endpoint here when you give it a `@limiter.limit`.
+RATE_LIMITED_ENDPOINTS: frozenset[str] = frozenset()
+
+
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    return request.endpoint not in RATE_LIMITED_ENDPOINTS
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address (`request.remote_addr`, and nothing else: not the scheme,
+    host or prefix) from X-Forwarded-For, through the MARKETPLACE_TRUSTED_PROXIES reverse
+    proxies in front of the app: each appends the address it received from, so the entry
+    that many places from the end is the one the outermost trusted proxy saw. With 0, the
+    default, the header is ignored: any client can write it."""
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=0, x_host=0, x_port=0,
+        x_prefix=0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db.clock import utcnow
@@ -60,7 +60,8 @@ class User(db.Model):  # type: ignore[name-defined]
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=id_factory("usr"))
-    # Stored lower-cased: e-mail look-ups are case-insensitive on every database.
+    # Stored normalized (NFKC, lower case: `accounts.emails`), so look-ups ignore case and
+    # character width on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(100))
@@ -131,3 +132,18 @@ class PayoutAccount(db.Model):  # type: ignore[name-defined]
         if self.payouts_enabled:
             return "enabled"
         return "restricted" if self.details_submitted else "onboarding"
+
+
+class LoginFailure(db.Model):  # type: ignore[name-defined]
+    """Failed logins counted per key (`account:<sha256 of the e-mail>`, `address:<ip>`) in
+    one fixed window per limit period, starting at the first failure (`accounts.throttle`).
+
+    Shared by every worker and host through the database; a row whose window has ended is
+    reset by the next failure or deleted by a later attempt."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)  # seconds
+    failures: Mapped[int] = mapped_column(Integer)
+    window_ends_at: Mapped[int] = mapped_column(BigInteger, index=True)  # Unix seconds

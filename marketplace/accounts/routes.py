@@ -18,17 +18,24 @@ from marketplace.accounts.schemas import (
     LoginSchema,
     MeSchema,
     OrganizationSchema,
+    PasswordChangeSchema,
     RegisterResultSchema,
     RegisterSchema,
     TokenSchema,
     VerificationRequestSchema,
 )
-from marketplace.extensions import limiter
-from marketplace.web.errors import Unauthorized
+from marketplace.accounts.throttle import LoginThrottle, TooManyFailures, login_throttle
+from marketplace.web.errors import Unauthorized, error_body
 
 blp = Blueprint(
     "accounts", __name__, url_prefix="/api/v1", description="Accounts and organizations"
 )
+
+
+# Responses that carry a token are never stored by a browser or a proxy cache.
+NO_STORE = {"Cache-Control": "no-store"}
+_NO_STORE_HEADER = {"Cache-Control": {"description": "`no-store`: the body holds a token",
+                                      "schema": {"type": "string"}}}
 
 
 def _token_ttl() -> timedelta:
@@ -38,9 +45,9 @@ def _token_ttl() -> timedelta:
 @blp.route("/auth/register")
 class Register(MethodView):
     @blp.arguments(RegisterSchema)
-    @blp.response(201, RegisterResultSchema)
+    @blp.response(201, RegisterResultSchema, headers=_NO_STORE_HEADER)
     @blp.alt_response(409, description="An account with this e-mail already exists")
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> Any:
         """Create a user and the organization they own; returns a first token."""
         org = data["organization"]
         user, organization, issued = services.register(
@@ -57,35 +64,49 @@ class Register(MethodView):
             "organization": organization,
             "token": issued.token,
             "expires_at": issued.expires_at,
-        }
+        }, NO_STORE
 
 
-def _login_rate_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+def _throttle() -> LoginThrottle:
+    return login_throttle(current_app)
 
 
-@limiter.request_filter
-def _not_a_login() -> bool:
-    """Logins are the only rate-limited route; every other request skips the limiter's
-    per-request limit resolution (a few percent of a checkout's CPU)."""
-    return request.endpoint != f"{blp.name}.create_token"
+@blp.errorhandler(TooManyFailures)
+def _too_many_failures(exc: TooManyFailures) -> tuple[dict[str, Any], int, dict[str, str]]:
+    # The error shape of every other refusal, with the seconds to wait.
+    return error_body(429, exc.message), 429, {"Retry-After": str(exc.retry_after)}
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds until the blocking window ends",
+                                "schema": {"type": "integer"}}}
 
 
 @blp.route("/auth/tokens", methods=["POST"])
-@limiter.limit(_login_rate_limit, deduct_when=lambda response: response.status_code == 401)
 @blp.arguments(LoginSchema)
-@blp.response(201, TokenSchema)
+@blp.response(201, TokenSchema, headers=_NO_STORE_HEADER)
 @blp.alt_response(401, description="Wrong e-mail or password")
-@blp.alt_response(429, description="Too many failed logins from this address; retry later")
-def create_token(data: dict[str, str]) -> dict[str, Any]:
+@blp.alt_response(429, description="Too many failed logins for this account or from this "
+                                   "address; retry later", headers=_RETRY_AFTER)
+def create_token(data: dict[str, str]) -> Any:
     """Log in: exchange e-mail and password for a bearer token.
 
-    Failed attempts are rate limited per client address (MARKETPLACE_LOGIN_RATE_LIMIT).
+    Failed logins are limited per account (MARKETPLACE_LOGIN_ACCOUNT_LIMIT) and, more
+    loosely, per client address (MARKETPLACE_LOGIN_ADDRESS_LIMIT); a limited account does
+    not block the other accounts used from the same address.
     """
-    issued = services.login(data["email"], data["password"], _token_ttl())
+    issued = services.login(data["email"], data["password"], _token_ttl(),
+                            throttle=_throttle(), address=request.remote_addr)
     if issued is None:
         raise Unauthorized("Wrong e-mail or password.")
-    return {"token": issued.token, "expires_at": issued.expires_at}
+    return {"token": issued.token, "expires_at": issued.expires_at}, NO_STORE
+
+
+@blp.route("/auth/tokens", methods=["DELETE"])
+@blp.response(204)
+@login_required
+def revoke_all_tokens() -> None:
+    """Log out everywhere: every token of the caller stops working, this one included."""
+    services.revoke_all_tokens(current_principal().user_id)
 
 
 @blp.route("/auth/tokens/current", methods=["DELETE"])
@@ -96,6 +117,26 @@ def revoke_current_token() -> None:
     token = _bearer_token()
     assert token is not None  # login_required guarantees it
     services.revoke_token(token)
+
+
+@blp.route("/auth/password", methods=["POST"])
+@blp.response(204)
+@blp.alt_response(403, description="The current password is wrong")
+@blp.alt_response(429, description="Too many wrong passwords for this account or from this "
+                                   "address; retry later", headers=_RETRY_AFTER)
+@login_required
+@blp.arguments(PasswordChangeSchema)
+def change_password(data: dict[str, str]) -> None:
+    """Change the caller's password; every other token of theirs stops working.
+
+    A wrong current password counts as a failed login of the account.
+    """
+    token = _bearer_token()
+    assert token is not None  # login_required guarantees it
+    services.change_password(
+        current_principal().user_id, current_token=token,
+        current_password=data["current_password"], new_password=data["new_password"],
+        throttle=_throttle(), address=request.remote_addr)
 
 
 @blp.route("/me", methods=["GET"])

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
+from marketplace.accounts.emails import normalize_email
 from marketplace.web.schema import Schema
 from marketplace.web.validators import validate_uscc
 
@@ -17,13 +20,20 @@ class OrganizationInputSchema(Schema):
     )
 
 
+PASSWORD_LENGTH = validate.Length(min=10, max=200, error="Password must be 10 to 200 characters.")
+
+
+class EmailAddress(fields.Email):
+    """An e-mail address, validated and loaded in its normal form (NFKC, lower case), so
+    one typed with a full-width keyboard layout is the plain address it looks like."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return normalize_email(super()._deserialize(value, attr, data, **kwargs))
+
+
 class RegisterSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(
-        required=True,
-        load_only=True,
-        validate=validate.Length(min=10, max=200, error="Password must be 10 to 200 characters."),
-    )
+    email = EmailAddress(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     organization = fields.Nested(OrganizationInputSchema, required=True)
 
@@ -31,6 +41,12 @@ class RegisterSchema(Schema):
 class LoginSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True,
+                                     validate=validate.Length(max=200))
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
 
 
 class UserSchema(Schema):

@@ -1,4 +1,4 @@
-"""Account logic: registration, password login, tokens, supplier verification requests.
+"""Account logic: registration, password login and change, tokens, supplier verification requests.
 
 No Flask request objects here; callers pass plain values and get models or DomainErrors.
 """
@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from marketplace.accounts.emails import lookalike_problem, normalize_email
 from marketplace.accounts.models import (
     ApiToken,
     Membership,
@@ -27,10 +28,13 @@ from marketplace.accounts.models import (
     User,
     VerificationStatus,
 )
+from marketplace.accounts.passwords import weak_password_problem
+from marketplace.accounts.throttle import LoginThrottle
 from marketplace.db.clock import utcnow
 from marketplace.db.sql import run
+from marketplace.db.transactions import begin_write
 from marketplace.extensions import db
-from marketplace.web.errors import Conflict, Invalid, NotFound
+from marketplace.web.errors import Conflict, Forbidden, Invalid, NotFound
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash algorithm name, not a password
 # Compared against when the e-mail is unknown, so a miss costs as much as a wrong password.
@@ -46,19 +50,24 @@ class IssuedToken:
     expires_at: datetime
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(user: User, ttl: timedelta) -> IssuedToken:
+    return _issue_token(user.id, ttl)
+
+
+def _issue_token(user_id: str, ttl: timedelta) -> IssuedToken:
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + ttl
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at))
+    db.session.add(ApiToken(user_id=user_id, token_hash=hash_token(token), expires_at=expires_at))
     return IssuedToken(token, expires_at)
+
+
+def _personal_words(email: str, *names: str | None) -> list[str]:
+    """What an attacker who knows the user would try first in a password."""
+    return [email, *(name for name in names if name)]
 
 
 def register(
@@ -71,7 +80,19 @@ def register(
     country: str,
     token_ttl: timedelta,
 ) -> tuple[User, Organization, IssuedToken]:
-    """Create a user, the organization they own, and a first token — all or nothing."""
+    """Create a user, the organization they own, and a first token — all or nothing.
+
+    A look-alike e-mail (invisible characters, mixed scripts) or a guessable password is
+    refused with 422 naming each; the e-mail is stored normalized (NFKC, lower case)."""
+    errors: dict[str, list[str]] = {}
+    if problem := lookalike_problem(email):
+        errors["email"] = [problem]
+    if problem := weak_password_problem(
+            password, user_inputs=_personal_words(email, display_name, org_name)):
+        errors["password"] = [problem]
+    if errors:
+        raise Invalid("; ".join(message for found in errors.values() for message in found),
+                      errors={"json": errors})
     email = normalize_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise Conflict("An account with this e-mail already exists.")
@@ -108,17 +129,65 @@ def create_operator(email: str, password: str, display_name: str = "Platform ope
     return user
 
 
-def login(email: str, password: str, token_ttl: timedelta) -> IssuedToken | None:
-    """A new token for valid credentials, else None (the caller answers 401)."""
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+def login(email: str, password: str, token_ttl: timedelta, *, throttle: LoginThrottle,
+          address: str | None) -> IssuedToken | None:
+    """A new token for valid credentials, else None (the caller answers 401).
+
+    The attempt is counted as a failure of the account and of the client `address` before
+    the password is checked (`throttle`; TooManyFailures → 429 once a limit is reached)
+    and given back when the password is right."""
+    email = normalize_email(email)
+    attempt = throttle.attempt(email, address)
+    user = db.session.execute(
+        select(User.id, User.password_hash, User.is_active).where(User.email == email)).first()
     if user is None or not user.is_active:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
-    issued = issue_token(user, token_ttl)
+    begin_write()
+    throttle.succeeded(attempt)
+    issued = _issue_token(user.id, token_ttl)
     db.session.commit()
     return issued
+
+
+def change_password(user_id: str, *, current_token: str, current_password: str,
+                    new_password: str, throttle: LoginThrottle, address: str | None) -> None:
+    """Replace the caller's password and revoke every other token of theirs.
+
+    A guessable new password → Invalid (422 naming `new_password`); a wrong current password
+    → Forbidden, counted like a failed login (a stolen token must not allow guessing the
+    password, which may open other sites too)."""
+    user = db.session.get(User, user_id, options=[joinedload(User.membership)])
+    assert user is not None  # the caller's own account
+    org = user.membership.organization if user.membership else None
+    if problem := weak_password_problem(
+            new_password,
+            user_inputs=_personal_words(user.email, user.display_name, org and org.name)):
+        raise Invalid.field("new_password", problem)
+    email, password_hash = user.email, user.password_hash
+    attempt = throttle.attempt(email, address)
+    if not check_password_hash(password_hash, current_password):
+        raise Forbidden("The current password is wrong.")
+    new_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
+    begin_write()
+    throttle.succeeded(attempt)
+    run(update(User).where(User.id == user_id).values(password_hash=new_hash))
+    run(update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None),
+               ApiToken.token_hash != hash_token(current_token))
+        .values(revoked_at=utcnow()))
+    db.session.commit()
+
+
+def revoke_all_tokens(user_id: str) -> None:
+    """Log out everywhere: every token of the user stops working."""
+    begin_write()
+    run(update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    db.session.commit()
 
 
 _CALLER_BY_TOKEN = (

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import ApiToken
+from marketplace.accounts.throttle import parse_limits
 from marketplace.db.clock import utcnow
 from marketplace.extensions import db
 from tests.factories import PASSWORD, make_account
@@ -131,7 +132,7 @@ def test_expired_token_is_401(client):
 
 def test_repeated_bad_logins_are_rate_limited(app, client):
     account = make_account("buyer")
-    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
+    limit = parse_limits(app.config["LOGIN_ACCOUNT_LIMIT"])[0].amount
     for _ in range(limit):
         response = client.post("/api/v1/auth/tokens",
                                json={"email": account.user.email, "password": "bad-password-1"})
@@ -139,13 +140,16 @@ def test_repeated_bad_logins_are_rate_limited(app, client):
     blocked = client.post("/api/v1/auth/tokens",
                           json={"email": account.user.email, "password": PASSWORD})
     assert blocked.status_code == 429
-    assert "Retry-After" in blocked.headers
+    assert 0 < int(blocked.headers["Retry-After"]) <= 60
+    assert blocked.json["code"] == 429 and blocked.json["status"] == "Too Many Requests"
+    assert "retry" in blocked.json["message"]
 
 
 def test_successful_logins_do_not_use_up_the_limit(app, client):
     account = make_account("buyer")
-    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
-    for _ in range(limit + 2):
+    limits = [*parse_limits(app.config["LOGIN_ACCOUNT_LIMIT"]),
+              *parse_limits(app.config["LOGIN_ADDRESS_LIMIT"])]
+    for _ in range(min(limit.amount for limit in limits) + 2):
         response = client.post("/api/v1/auth/tokens",
                                json={"email": account.user.email, "password": PASSWORD})
         assert response.status_code == 201

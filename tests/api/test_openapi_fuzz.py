@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import make_account
 from tests.fuzzing import load_openapi
@@ -41,4 +42,16 @@ def callers(app):
 )
 def test_every_operation_conforms_to_its_documentation(case, callers):
     for headers in callers:
-        case.call_and_validate(headers=headers)
+        response = case.call(headers=headers)
+        case.validate_response(response, headers=headers,
+                               excluded_checks=_refusals_the_document_cannot_describe(response))
+
+
+def _refusals_the_document_cannot_describe(response):
+    # Which passwords are too easy to guess (marketplace/accounts/passwords.py) no JSON
+    # schema can say: a schema-valid but guessable password is a 422 naming the field.
+    if response.status_code == 422:
+        fields = set(response.json().get("errors", {}).get("json", {}))
+        if fields and fields <= {"password", "new_password", "email"}:
+            return [positive_data_acceptance]
+    return []
