@@ -20,6 +20,7 @@ call (it replays a refusal of the first one), nothing was ever created: the paym
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,12 +50,7 @@ def find_unrecorded_intents(gateway: CardGateway, *, now: datetime | None = None
     `PaymentUnavailable` (after committing those done) when `GIVE_UP_AFTER` calls in a row
     fail so: Stripe is down."""
     now = now or utcnow()
-    payments = db.session.scalars(
-        select(Payment).where(
-            Payment.method == gateway.name, Payment.status.in_(ENDED),
-            Payment.payment_intent_id.is_(None), Payment.intent_closed_at.is_(None),
-        ).order_by(Payment.updated_at, Payment.id).limit(limit)
-    ).all()
+    payments = _ended_and_open(gateway, intent_recorded=False, limit=limit)
     found = unavailable = 0
     for payment in payments:
         payment_id, checkout = payment.id, payment.checkout
@@ -88,12 +84,7 @@ def close_abandoned_intents(gateway: CardGateway, *, now: datetime | None = None
     """Close up to `limit` open intents of ended checkouts; answers how many were marked.
     Raises `PaymentUnavailable` (after committing those done) when Stripe is unreachable."""
     now = now or utcnow()
-    payments = db.session.scalars(
-        select(Payment).where(
-            Payment.method == gateway.name, Payment.status.in_(ENDED),
-            Payment.payment_intent_id.is_not(None), Payment.intent_closed_at.is_(None),
-        ).order_by(Payment.updated_at, Payment.id).limit(limit)
-    ).all()
+    payments = _ended_and_open(gateway, intent_recorded=True, limit=limit)
     closed = 0
     for payment in payments:
         assert payment.payment_intent_id is not None
@@ -109,3 +100,17 @@ def close_abandoned_intents(gateway: CardGateway, *, now: datetime | None = None
         db.session.commit()
         closed += 1
     return closed
+
+
+def _ended_and_open(gateway: CardGateway, *, intent_recorded: bool,
+                    limit: int) -> Sequence[Payment]:
+    """Card payments of ended checkouts not yet known to be closed at the provider, with
+    (or without) their intent recorded, oldest change first."""
+    intent = (Payment.payment_intent_id.is_not(None) if intent_recorded
+              else Payment.payment_intent_id.is_(None))
+    return db.session.scalars(
+        select(Payment).where(
+            Payment.method == gateway.name, Payment.status.in_(ENDED), intent,
+            Payment.intent_closed_at.is_(None),
+        ).order_by(Payment.updated_at, Payment.id).limit(limit)
+    ).all()

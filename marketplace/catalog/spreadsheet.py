@@ -369,12 +369,14 @@ class _XmlReader:
         self.done = False  # set once the rest of the part is not needed
         self.parser: Any = None  # the expat parser, while parsing
 
-    def _enter(self) -> None:
+    def _enter(self, name: str) -> str:
+        """Count the element against the budget and the depth; its name without prefix."""
         budget = self.budget
         budget.elements += 1
         self.depth += 1
         if budget.elements > budget.max_elements or self.depth > _MAX_XML_DEPTH:
             self._too_complex()
+        return _local(name) if ":" in name else name
 
     def _too_complex(self) -> NoReturn:
         if self.depth > _MAX_XML_DEPTH:
@@ -385,7 +387,7 @@ class _XmlReader:
         self.budget.too_many_elements()
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        self._enter()
+        self._enter(name)
 
     def end(self, name: str) -> None:
         self.depth -= 1
@@ -510,8 +512,7 @@ class _RelationshipsReader(_XmlReader):
         self.relationships: list[tuple[str, str, str, str]] = []
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        self._enter()
-        if _local(name) == "Relationship" and len(self.relationships) < _MAX_RELATIONSHIPS:
+        if self._enter(name) == "Relationship" and len(self.relationships) < _MAX_RELATIONSHIPS:
             self.relationships.append((attrs.get("Type", ""), attrs.get("Target", ""),
                                        attrs.get("Id", ""), attrs.get("TargetMode", "")))
 
@@ -523,8 +524,7 @@ class _WorkbookReader(_XmlReader):
         self.date1904 = False
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        self._enter()
-        local = _local(name)
+        local = self._enter(name)
         if local == "sheet" and len(self.sheet_ids) < _MAX_SHEETS_SCANNED:
             # r:id — the relationships namespace, whatever its prefix
             rid = next((value for key, value in attrs.items() if key.endswith(":id")), "")
@@ -567,8 +567,7 @@ class _StylesReader(_XmlReader):
         self.in_cell_formats = False
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        self._enter()
-        local = _local(name)
+        local = self._enter(name)
         if local == "numFmt" and len(self.custom) < _MAX_NUMBER_FORMATS:
             number = _int(attrs.get("numFmtId"), -1)
             if number >= 0:
@@ -642,13 +641,7 @@ class _SharedStringsReader(_XmlReader):
         self.phonetic = False
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        budget = self.budget
-        budget.elements += 1
-        self.depth += 1
-        if budget.elements > budget.max_elements or self.depth > _MAX_XML_DEPTH:
-            self._too_complex()
-        if ":" in name:
-            name = _local(name)
+        name = self._enter(name)
         if name == "t":
             self.capture = not self.phonetic
         elif name == "si":
@@ -744,13 +737,7 @@ class _SheetReader(_XmlReader):
         self.phonetic = False
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        budget = self.budget
-        budget.elements += 1
-        self.depth += 1
-        if budget.elements > budget.max_elements or self.depth > _MAX_XML_DEPTH:
-            self._too_complex()
-        if ":" in name:
-            name = _local(name)
+        name = self._enter(name)
         if name == "c":
             if self.in_row:
                 self._start_cell(attrs)
